@@ -1,0 +1,92 @@
+// Package sqlstore implements store.Store over database/sql. The same SQL
+// text runs on SQLite (modernc.org/sqlite) and PostgreSQL (pgx stdlib): both
+// take $1 placeholders, ON CONFLICT and RETURNING. Times are stored as Unix
+// milliseconds so that both engines compare them the same way.
+//
+// The sqlite and postgres packages open the connections and apply their
+// dialect's migrations; this package holds the queries.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/botport/botport/internal/store"
+)
+
+// DB is a store.Store. W takes every write; R serves reads and may be the
+// same pool (SQLite uses one writer connection and a separate reader pool).
+type DB struct {
+	W, R *sql.DB
+	// OnClose runs after both pools are closed.
+	OnClose func() error
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns a store over the writer and reader pools.
+func New(w, r *sql.DB) *DB { return &DB{W: w, R: r} }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.W.Close()
+	if db.R != db.W {
+		err = errors.Join(err, db.R.Close())
+	}
+	if db.OnClose != nil {
+		err = errors.Join(err, db.OnClose())
+	}
+	return err
+}
+
+// tx runs fn in a transaction on the writer, committing when fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func nullMS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
