@@ -52,6 +52,7 @@ type Definition struct {
 	componentsAt int // member order index at which dialogComponents was complete; -1 before
 	ubVersion    string
 	defaultName  string
+	compByID     map[string]*Component
 }
 
 type graphFact struct {

@@ -78,3 +78,32 @@ func Peek(r io.Reader) *Head {
 	}
 	return h
 }
+
+// PeekConfigName returns the name member of a config.json, or "" when the
+// file has none or cannot be read as far as it.
+func PeekConfigName(r io.Reader) string {
+	dec := jsontext.NewDecoder(r)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return ""
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return ""
+		}
+		if tok.String() != "name" {
+			if dec.SkipValue() != nil {
+				return ""
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return ""
+		}
+		var s str
+		_ = s.UnmarshalJSON(v)
+		return string(s)
+	}
+	return ""
+}

@@ -146,6 +146,9 @@ type Record struct {
 	Body   []byte // compact JSON, or raw bytes for icon and scripts
 }
 
+// RecordKey names a record within a version by kind and identity.
+type RecordKey struct{ Kind, Ident string }
+
 // Link is a reference from one record to another within a version, such as a
 // dialog using a component or an event triggering a dialog.
 type Link struct {
@@ -210,12 +213,15 @@ type Store interface {
 	// records and links (a retried or failed import starts clean).
 	DiscardStaged(ctx context.Context, importID string) error
 	PutRecords(ctx context.Context, accountID, versionID string, recs []Record) error
+	// CopyRecords copies a version's records and links into a staged
+	// version, leaving out the records whose kind and identity are in drop.
+	CopyRecords(ctx context.Context, fromID, toID string, drop []RecordKey) error
 	PutLinks(ctx context.Context, versionID string, links []Link) error
 	// SetVersionLayout records the member layout of a staged version.
 	SetVersionLayout(ctx context.Context, versionID string, layout []byte) error
 	// CommitVersion applies c atomically and computes the version's content
-	// hash (ContentHash). It answers ErrConflict when the bot's current
-	// version is no longer c.BaseVersionID.
+	// hash (ContentHash). It answers ErrConflict when c.BaseVersionID is set
+	// and the bot's current version is no longer that one.
 	CommitVersion(ctx context.Context, c *Commit) error
 
 	Bot(ctx context.Context, accountID, id string) (*Bot, error)

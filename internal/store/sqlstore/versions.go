@@ -79,6 +79,26 @@ func (db *DB) PutRecords(ctx context.Context, accountID, versionID string, recs 
 	})
 }
 
+// CopyRecords implements store.Store.
+func (db *DB) CopyRecords(ctx context.Context, fromID, toID string, drop []store.RecordKey) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO records (vid, file, member, seq, account_id, kind, ident, ref_id, name, n, hash)
+			SELECT $1, file, member, seq, account_id, kind, ident, ref_id, name, n, hash FROM records WHERE vid = $2`, toID, fromID); err != nil {
+			return fmt.Errorf("copy records: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO links (vid, from_kind, from_ident, to_kind, to_ident)
+			SELECT $1, from_kind, from_ident, to_kind, to_ident FROM links WHERE vid = $2`, toID, fromID); err != nil {
+			return fmt.Errorf("copy links: %w", err)
+		}
+		for _, k := range drop {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE vid = $1 AND kind = $2 AND ident = $3`, toID, k.Kind, k.Ident); err != nil {
+				return fmt.Errorf("drop record: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // PutLinks implements store.Store.
 func (db *DB) PutLinks(ctx context.Context, versionID string, links []store.Link) error {
 	if len(links) == 0 {
@@ -121,7 +141,7 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 			if err != nil {
 				return fmt.Errorf("bot %s: %w", c.Bot.ID, notFound(err))
 			}
-			if cur != c.BaseVersionID {
+			if c.BaseVersionID != "" && cur != c.BaseVersionID {
 				return store.ErrConflict
 			}
 			number = n + 1

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/store/sqlite"
+)
+
+func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "apps", Short: "Manage client apps (the credentials clients sign tokens with)"}
+	cmd.AddCommand(appsCreateCmd(getenv, stdout))
+	return cmd
+}
+
+// appJSON is an app as `apps create --json` prints it.
+type appJSON struct {
+	ClientID     string   `json:"clientId"`
+	ClientSecret string   `json:"clientSecret,omitempty"`
+	AccountID    string   `json:"accountId"`
+	Account      string   `json:"account"`
+	Name         string   `json:"name"`
+	Scopes       []string `json:"scopes"`
+	Algorithm    string   `json:"algorithm"`
+	UserID       string   `json:"userId"`
+}
+
+func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
+	var data, name, account, algorithm string
+	var scopes []string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create a client app and print its clientId and clientSecret",
+		Long: `Create a client app in an account (created on first use) and print its
+credentials. It works while a server runs on the same data directory.`,
+		Args: cobra.NoArgs,
+	}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	dataFlag(s, &data)
+	cmd.Flags().StringVar(&name, "name", "", "app name (required)")
+	cmd.Flags().StringVar(&account, "account", "default", "account name (or id) the app belongs to")
+	cmd.Flags().StringSliceVar(&scopes, "scope", nil, "scope to grant: bot_import, bot_export (repeatable)")
+	cmd.Flags().StringVar(&algorithm, "algorithm", "HS256", "signing algorithm: HS256 or HS512")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	_ = cmd.MarkFlagRequired("name")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		if strings.TrimSpace(name) == "" {
+			return fmt.Errorf("--name must not be empty")
+		}
+		if !slices.Contains(auth.Algorithms, algorithm) {
+			return fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm)
+		}
+		var granted []string
+		for _, sc := range scopes {
+			for _, one := range strings.Split(sc, ",") {
+				n, ok := auth.NormalizeScope(one)
+				if !ok {
+					return fmt.Errorf("--scope %q: use bot_import or bot_export", one)
+				}
+				if !slices.Contains(granted, n) {
+					granted = append(granted, n)
+				}
+			}
+		}
+		if len(granted) == 0 {
+			return fmt.Errorf("give at least one --scope (bot_import, bot_export)")
+		}
+		ctx := cmd.Context()
+		st, err := sqlite.Open(ctx, dbPath(data))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		app, acct, err := createApp(ctx, st, account, name, algorithm, granted)
+		if err != nil {
+			return err
+		}
+		out := appJSON{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID, Account: acct.Name, Name: app.Name,
+			Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID}
+		if asJSON {
+			b, _ := json.Marshal(out)
+			_, err := fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "clientId:     %s\nclientSecret: %s\naccountId:    %s (%s)\nscopes:       %s\nalgorithm:    %s\n",
+			out.ClientID, out.ClientSecret, out.AccountID, out.Account, strings.Join(out.Scopes, " "), out.Algorithm)
+		return err
+	}
+	return cmd
+}
+
+// createApp creates an app in the named account, creating the account on
+// first use; a 24-hex value naming an existing account id selects it.
+func createApp(ctx context.Context, st store.Store, account, name, algorithm string, scopes []string) (*store.App, *store.Account, error) {
+	var acct *store.Account
+	var err error
+	if kore.IsHexID(account) {
+		acct, err = st.Account(ctx, account)
+	}
+	if acct == nil {
+		if acct, err = st.EnsureAccount(ctx, account); err != nil {
+			return nil, nil, err
+		}
+	}
+	app := &store.App{
+		ID:        kore.NewAppID(),
+		AccountID: acct.ID,
+		Name:      strings.TrimSpace(name),
+		Secret:    auth.NewSecret(),
+		Algorithm: algorithm,
+		Scopes:    scopes,
+		UserID:    kore.NewUserID(),
+		CreatedOn: time.Now().UTC(),
+	}
+	if err := st.CreateApp(ctx, app); err != nil {
+		return nil, nil, err
+	}
+	return app, acct, nil
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/exportzip"
+	"github.com/botport/botport/internal/httpapi"
+	"github.com/botport/botport/internal/importer"
+	"github.com/botport/botport/internal/queue"
+	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/store/sqlite"
+)
+
+// serveConfig is everything serve reads from flags and environment.
+type serveConfig struct {
+	addr, data, blobURL   string
+	logFormat, logLevel   string
+	uploadLimit, bodyLim  int64
+	workers, maxProblems  int64
+	zipEntries, zipRatio  int64
+	zipTotal              int64
+	fileTTL, retention    time.Duration
+	leeway, importTimeout time.Duration
+	shutdownGrace         time.Duration
+}
+
+func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
+	var c serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server on the embedded store (SQLite and local files)",
+		Args:  cobra.NoArgs,
+	}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	s.str(&c.addr, "addr", defaultAddr, "listen address")
+	dataFlag(s, &c.data)
+	s.str(&c.blobURL, "blob", "", "blob store URL (default: file://DATA/blobs)")
+	s.str(&c.logFormat, "log-format", "text", "log format: text or json")
+	s.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	s.integer(&c.uploadLimit, "upload-limit", 256<<20, "largest uploaded file, bytes")
+	s.integer(&c.bodyLim, "body-limit", 1<<20, "largest request body other than uploads, bytes")
+	s.integer(&c.workers, "workers", 4, "imports run at once")
+	s.integer(&c.maxProblems, "max-problems", 100, "problems listed per status entry")
+	s.integer(&c.zipEntries, "zip-max-entries", 1000, "most entries in an export zip")
+	s.integer(&c.zipTotal, "zip-max-bytes", 1<<30, "most uncompressed bytes in an export zip")
+	s.integer(&c.zipRatio, "zip-max-ratio", 200, "highest compression ratio of a zip entry over 1 MiB")
+	s.duration(&c.fileTTL, "file-ttl", 24*time.Hour, "how long an uploaded file id stays valid")
+	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import requests are kept")
+	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
+	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
+	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		return serve(cmd.Context(), c, stdout, stderr)
+	}
+	return cmd
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %v", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// lockData takes the data directory's lock: one server per embedded store,
+// which is what makes reclaiming running jobs at start safe.
+func lockData(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another botport serve is using %s", dir)
+	}
+	return func() { f.Close() }, nil
+}
+
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
+	log, err := newLogger(stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	unlock, err := lockData(c.data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	st, err := sqlite.Open(ctx, dbPath(c.data))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if c.blobURL == "" {
+		c.blobURL = filepath.Join(c.data, "blobs")
+	}
+	blobs, err := blob.Open(ctx, c.blobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+
+	first, err := firstStart(ctx, st)
+	if err != nil {
+		return err
+	}
+
+	imp := importer.New(importer.Config{
+		Store: st, Blobs: blobs, Logger: log,
+		MaxProblems: int(c.maxProblems),
+		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
+		Timeout:     c.importTimeout,
+	})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, imp.Worker())
+	river.AddWorker(workers, imp.CleanupWorker(c.retention))
+	jobs, err := queue.New(riversqlite.New(st.W), workers, queue.Config{
+		Workers:    int(c.workers),
+		JobTimeout: c.importTimeout,
+		Logger:     log,
+		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return importer.CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
+	})
+	if err != nil {
+		return err
+	}
+	imp.SetJobs(jobs)
+	if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("reclaimed jobs left running by a stopped process", "jobs", n)
+	}
+	// Jobs keep running through shutdown's grace period, so they get their
+	// own context; ctx only starts the stop.
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+
+	ready := &atomic.Bool{}
+	handler := httpapi.NewServer(httpapi.Config{
+		Store: st, Blobs: blobs, Importer: imp, Logger: log, Ready: ready,
+		Verifier:    &auth.Verifier{Apps: st, Leeway: c.leeway},
+		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
+	})
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	ready.Store(true)
+	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "blob", blob.Redact(c.blobURL))
+	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", base, c.data)
+	if first != nil {
+		printWelcome(stdout, first, base, c.data)
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and running imports", "grace", c.shutdownGrace)
+	ready.Store(false)
+	shutCtx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "error", err)
+	}
+	// Running imports get the grace period; then they are cancelled and
+	// stay queued: the next start runs them again from the beginning.
+	if err := jobs.Stop(shutCtx); err != nil {
+		log.Warn("imports still running at the end of the grace period: cancelling them", "error", err)
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = jobs.StopAndCancel(stopCtx)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// firstApp is the default account and app created on first start.
+type firstApp struct {
+	ClientID, ClientSecret, AccountID string
+}
+
+// firstStart creates a default account and app when the store has no app.
+func firstStart(ctx context.Context, st store.Store) (*firstApp, error) {
+	n, err := st.CountApps(ctx)
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	app, acct, err := createApp(ctx, st, "default", "default", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
+	if err != nil {
+		return nil, err
+	}
+	return &firstApp{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID}, nil
+}
+
+func printWelcome(w io.Writer, a *firstApp, base, data string) {
+	dataArg := ""
+	if data != defaultData {
+		dataArg = " --data " + shellQuote(data)
+	}
+	fmt.Fprintf(w, `
+First start: created account "default" and app "default" (scopes bot_import, bot_export).
+  clientId:     %s
+  clientSecret: %s
+  accountId:    %s
+The secret is shown once. More apps: botport apps create%s --name NAME --scope bot_import
+
+Try it:
+  TOKEN=$(botport token%s --app %s)
+  curl -s -H "auth: $TOKEN" %s/api/public/bots
+
+`, a.ClientID, a.ClientSecret, a.AccountID, dataArg, dataArg, a.ClientID, base)
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

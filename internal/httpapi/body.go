@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/botport/botport/internal/kore"
+)
+
+// fields is a request body as named fields: the members of a JSON object,
+// or the values of a form.
+type fields struct {
+	json map[string]json.RawMessage
+	form url.Values
+}
+
+// readFields reads a JSON or form body within the body limit. A form-typed
+// or untyped body that starts with { is read as JSON (curl -d without a
+// header sends that). Anything unparseable is 412.
+func (s *server) readFields(w http.ResponseWriter, r *http.Request) (*fields, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit))
+	if err != nil {
+		return nil, err // MaxBytesError becomes 413
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if ct == "application/json" || strings.HasSuffix(ct, "+json") || (len(trimmed) > 0 && trimmed[0] == '{') {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil || m == nil {
+			return nil, kore.ErrValidation
+		}
+		return &fields{json: m}, nil
+	}
+	if ct == "application/x-www-form-urlencoded" || ct == "" {
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, kore.ErrValidation
+		}
+		return &fields{form: vals}, nil
+	}
+	return nil, kore.ErrValidation
+}
+
+// str returns a string field; an empty string counts as absent. A field of
+// another type, or repeated in a form, is 412.
+func (f *fields) str(name string) (string, error) {
+	if f.json != nil {
+		raw, ok := f.json[name]
+		if !ok || string(raw) == "null" {
+			return "", nil
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", kore.ErrValidation
+		}
+		return s, nil
+	}
+	vals := f.form[name]
+	if len(vals) > 1 {
+		return "", kore.ErrValidation
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	return vals[0], nil
+}
+
+// strList returns a field that may be an array of strings or one string; in
+// a form the key may repeat, as name or name[].
+func (f *fields) strList(name string) ([]string, error) {
+	if f.json != nil {
+		raw, ok := f.json[name]
+		if !ok || string(raw) == "null" {
+			return nil, nil
+		}
+		var one string
+		if json.Unmarshal(raw, &one) == nil {
+			if one == "" {
+				return nil, nil
+			}
+			return []string{one}, nil
+		}
+		var many []string
+		if err := json.Unmarshal(raw, &many); err != nil {
+			return nil, kore.ErrValidation
+		}
+		return many, nil
+	}
+	out := append([]string(nil), f.form[name]...)
+	return append(out, f.form[name+"[]"]...), nil
+}
+
+// object returns a field holding a JSON object: a member of a JSON body, or
+// JSON text in a form. Absent or null gives nil.
+func (f *fields) object(name string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if f.json != nil {
+		raw = f.json[name]
+	} else {
+		s, err := f.str(name)
+		if err != nil {
+			return nil, err
+		}
+		raw = json.RawMessage(s)
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '{' || !json.Valid(raw) {
+		return nil, kore.ErrValidation
+	}
+	return raw, nil
+}
+
+// boolean returns a field holding true or false (or "true"/"false" text).
+func (f *fields) boolean(name string) (bool, error) {
+	if f.json != nil {
+		raw, ok := f.json[name]
+		if !ok || string(raw) == "null" {
+			return false, nil
+		}
+		var b bool
+		if err := json.Unmarshal(raw, &b); err == nil {
+			return b, nil
+		}
+	}
+	s, err := f.str(name)
+	if err != nil {
+		return false, err
+	}
+	switch strings.ToLower(s) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, kore.ErrValidation
+}

@@ -1,0 +1,59 @@
+// Package httpapi serves botport's Kore.ai-compatible public API: routes,
+// the auth header, request bodies, response documents and the error
+// envelope. It knows nothing of SQL; it calls the importer and the store.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/importer"
+	"github.com/botport/botport/internal/store"
+)
+
+// Config is the server's dependencies and limits.
+type Config struct {
+	Store    store.Store
+	Blobs    *blob.Store
+	Importer *importer.Service
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
+
+	UploadLimit int64         // bytes of an uploaded file (default 256 MiB)
+	BodyLimit   int64         // bytes of any other body (default 1 MiB)
+	FileTTL     time.Duration // how long an uploaded file id stays valid (default 24 h)
+	Ready       *atomic.Bool  // /healthz answers 200 once set; nil means ready
+}
+
+type server struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewServer returns the HTTP handler of the whole API.
+func NewServer(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.UploadLimit <= 0 {
+		cfg.UploadLimit = 256 << 20
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.FileTTL <= 0 {
+		cfg.FileTTL = 24 * time.Hour
+	}
+	s := &server{cfg: cfg, log: cfg.Logger}
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.outer(mux)
+}

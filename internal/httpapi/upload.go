@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+)
+
+// Allowed fileExtension values.
+var extensions = map[string]bool{"json": true, "js": true, "png": true, "zip": true}
+
+// errFileTooLarge stops the blob write when the file part passes the limit.
+var errFileTooLarge = errors.New("file over the upload limit")
+
+// limitedReader fails with errFileTooLarge past max bytes.
+type limitedReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, errFileTooLarge
+	}
+	return n, err
+}
+
+// uploadFile is POST /uploadfile: one multipart file, streamed to the blob
+// store while it is hashed and counted.
+func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.App) error {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" {
+		return kore.ErrValidation
+	}
+	// The whole body may hold the file plus small text parts.
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.UploadLimit+s.cfg.BodyLimit)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return kore.ErrValidation
+	}
+	f := &store.File{ID: kore.NewHexID(), AccountID: app.AccountID, Name: "file"}
+	f.BlobKey = "uploads/" + app.AccountID + "/" + f.ID
+	stored := false
+	cleanup := func() {
+		if stored {
+			if err := s.cfg.Blobs.Delete(r.Context(), f.BlobKey); err != nil {
+				s.log.WarnContext(r.Context(), "delete refused upload", "request_id", requestID(r), "error", err)
+			}
+		}
+	}
+	var ctx, ext string
+	var haveCtx, haveExt bool
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			cleanup()
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return kore.ErrUploadTooLarge(s.cfg.UploadLimit)
+			}
+			return kore.ErrValidation
+		}
+		switch part.FormName() {
+		case "file":
+			if stored {
+				cleanup()
+				return kore.ErrValidation
+			}
+			if name := baseName(part.FileName()); name != "" {
+				f.Name = name
+			}
+			h := sha1.New()
+			lr := &limitedReader{r: part, max: s.cfg.UploadLimit}
+			n, err := s.cfg.Blobs.Write(r.Context(), f.BlobKey, io.TeeReader(lr, h))
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.Is(err, errFileTooLarge) || errors.As(err, &mbe):
+				return kore.ErrUploadTooLarge(s.cfg.UploadLimit)
+			case err != nil:
+				return err
+			}
+			stored = true
+			f.Size, f.SHA1 = n, hex.EncodeToString(h.Sum(nil))
+		case "fileContext", "fileExtension":
+			v, err := io.ReadAll(io.LimitReader(part, 1025))
+			if err != nil || len(v) > 1024 {
+				cleanup()
+				return kore.ErrValidation
+			}
+			if part.FormName() == "fileContext" {
+				if haveCtx {
+					cleanup()
+					return kore.ErrValidation
+				}
+				ctx, haveCtx = strings.TrimSpace(string(v)), true
+			} else {
+				if haveExt {
+					cleanup()
+					return kore.ErrValidation
+				}
+				ext, haveExt = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(string(v)), ".")), true
+			}
+		default:
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				cleanup()
+				return kore.ErrValidation
+			}
+		}
+	}
+	if !stored || f.Size == 0 || ctx == "" || !extensions[ext] {
+		cleanup()
+		return kore.ErrValidation
+	}
+	f.Context, f.Extension = ctx, ext
+	f.CreatedOn = s.cfg.Now().UTC()
+	f.ExpiresOn = f.CreatedOn.Add(s.cfg.FileTTL)
+	if err := s.cfg.Store.CreateFile(r.Context(), f); err != nil {
+		cleanup()
+		return err
+	}
+	writeJSON(w, http.StatusOK, marshal(struct {
+		FileID   string `json:"fileId"`
+		Hash     string `json:"hash"`
+		FileName string `json:"fileName"`
+	}{f.ID, f.SHA1, f.Name}))
+	return nil
+}
+
+// baseName is the last element of a client's file name, either slash.
+func baseName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" {
+		return ""
+	}
+	return name
+}

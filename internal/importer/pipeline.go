@@ -1,0 +1,396 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+)
+
+// run is one attempt at one import.
+type run struct {
+	s       *Service
+	imp     *store.Import
+	req     *Request
+	doc     *Doc
+	attempt int
+	current LogEntry // the stage in progress
+
+	bot     *store.Bot // target of an import into an existing bot
+	vid     string     // staged version
+	src     *sources
+	def     *botdef.Definition
+	cfg     *botdef.Config
+	iconID  string
+	saved   time.Time
+	started time.Time
+	records int
+}
+
+// stage is one statusLogs entry's work.
+type stage struct {
+	taskType, taskName string
+	work               func(ctx context.Context) error // nil: nothing beyond Bot Definition's
+}
+
+// execute runs the import from its start. It returns nil when the import
+// ended (success or failure recorded), an error after a fault.
+func (r *run) execute(ctx context.Context) error {
+	st := r.s.cfg.Store
+	r.started = r.s.cfg.Now()
+	r.current = LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName}
+	if err := st.DiscardStaged(ctx, r.imp.ID); err != nil {
+		return err
+	}
+	if r.attempt > 1 {
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+	}
+	if !r.imp.NewBot {
+		b, err := st.Bot(ctx, r.imp.AccountID, r.imp.BotID)
+		if err != nil {
+			return fmt.Errorf("target bot: %w", err)
+		}
+		r.bot = b
+	}
+	r.vid = kore.NewHexID()
+	if err := st.StageVersion(ctx, &store.Version{ID: r.vid, BotID: r.imp.BotID, AccountID: r.imp.AccountID,
+		ImportID: r.imp.ID, Layout: []byte("{}"), CreatedOn: r.started}); err != nil {
+		return err
+	}
+	ok, err := r.botDefinition(ctx)
+	if r.src != nil {
+		defer r.src.close()
+	}
+	if err != nil || !ok {
+		return err
+	}
+	for _, stg := range r.stages() {
+		r.current = LogEntry{TaskType: stg.taskType, TaskName: stg.taskName}
+		if stg.work != nil {
+			if err := stg.work(ctx); err != nil {
+				if ce, ok := asContent(err); ok {
+					return r.fail(ctx, LogEntry{TaskType: stg.taskType, TaskName: stg.taskName, Message: ce.msg}, nil)
+				}
+				return err
+			}
+		}
+		if err := r.done(ctx, LogEntry{TaskType: stg.taskType, TaskName: stg.taskName, Status: "success"}); err != nil {
+			return err
+		}
+	}
+	r.current = LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName}
+	return r.commit(ctx)
+}
+
+// botDefinition reads, stages and validates the whole upload. It reports
+// false when the upload failed (the failure is recorded).
+func (r *run) botDefinition(ctx context.Context) (bool, error) {
+	src, err := r.openSources(ctx)
+	if err != nil {
+		if ce, ok := asContent(err); ok {
+			return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: ce.msg,
+				Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: ce.msg}}}, &Summary{Errors: 1})
+		}
+		return false, err
+	}
+	r.src = src
+	ps := &botdef.Problems{Max: r.s.cfg.MaxProblems}
+	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
+	emit := func(rec *botdef.Record) error { return batch.put(ctx, rec) }
+
+	parse := func(s source, fn func(io.Reader) error) error {
+		rc, err := s.open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		return fn(rc)
+	}
+	err = parse(src.config, func(rd io.Reader) (err error) {
+		r.cfg, err = botdef.ParseConfig(rd, emit, ps)
+		return err
+	})
+	if err == nil {
+		err = parse(src.def, func(rd io.Reader) (err error) {
+			r.def, err = botdef.ParseDefinition(rd, emit, ps, botdef.Options{MaxProblems: r.s.cfg.MaxProblems})
+			return err
+		})
+	}
+	if err == nil && src.icon != nil {
+		err = r.stageIcon(ctx, batch, ps)
+	}
+	if err == nil {
+		err = r.checkFunctions(ps)
+	}
+	if err == nil {
+		err = batch.flush(ctx)
+	}
+	if err != nil {
+		if ce, ok := asContent(err); ok {
+			return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: ce.msg,
+				Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: ce.msg}}}, &Summary{Errors: 1})
+		}
+		return false, err
+	}
+	r.records = batch.n
+	if ps.ErrorCount() == 0 {
+		botdef.Validate(r.def, r.cfg, ps, nil)
+	}
+	for _, name := range src.ignored {
+		ps.Add(&botdef.Problem{File: name, Code: "ignored_file", Severity: botdef.Warning,
+			Message: "the zip entry " + name + " is not part of an export and was ignored"})
+	}
+	errs, warns := ps.Errors(), ps.Warnings()
+	all := append(append([]*botdef.Problem{}, errs...), warns...)
+	for _, s := range []source{src.def, src.config} {
+		file := botdef.FileDefinition
+		if s.name != src.def.name {
+			file = botdef.FileConfig
+		}
+		if err := botdef.Locate(file, all, s.open); err != nil {
+			return false, err
+		}
+	}
+	for _, p := range all { // problems cite the upload's own names (zip entry paths)
+		switch p.File {
+		case botdef.FileDefinition:
+			p.File = src.def.name
+		case botdef.FileConfig:
+			p.File = src.config.name
+		}
+	}
+	summary := &Summary{Errors: ps.ErrorCount(), Warnings: ps.WarningCount()}
+	if summary.Errors > 0 {
+		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName,
+			Message: botdef.Summary(errs, summary.Errors), Errors: errs, Warnings: warns}, summary)
+	}
+	layout, err := json.Marshal(botdef.Layout{Definition: r.def.Members, Config: r.cfg.Members})
+	if err != nil {
+		return false, err
+	}
+	if err := r.s.cfg.Store.SetVersionLayout(ctx, r.vid, layout); err != nil {
+		return false, err
+	}
+	var panels []botdef.Link
+	for _, p := range r.def.Panels {
+		panels = append(panels, r.def.PanelLinks(p)...)
+	}
+	if err := r.putLinks(ctx, panels); err != nil {
+		return false, err
+	}
+	if summary.Warnings > 0 {
+		r.doc.Summary = summary
+	}
+	return true, r.done(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Status: "success", Warnings: warns})
+}
+
+// uploadName is the file a whole-upload problem cites.
+func (r *run) uploadName() string {
+	if r.req.Mode == ModeZIP {
+		return "export.zip"
+	}
+	return botdef.FileDefinition
+}
+
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
+func (r *run) stageIcon(ctx context.Context, batch *batcher, ps *botdef.Problems) error {
+	b, err := readAll(*r.src.icon, 1<<30)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(b, pngMagic) {
+		// Real exports carry damaged icons (code-review-bot): keep the bytes.
+		ps.Add(&botdef.Problem{File: r.src.icon.name, Code: "icon_not_png", Severity: botdef.Warning,
+			Message: "the icon is not a PNG image; it is kept as uploaded"})
+	}
+	rec := &botdef.Record{File: botdef.FileIcon, Kind: botdef.KindIcon, Ident: "icon", Name: botdef.FileIcon, Body: b}
+	sum := sha256.Sum256(b)
+	r.iconID = hex.EncodeToString(sum[:12])
+	return batch.put(ctx, rec)
+}
+
+// checkFunctions validates the bot-functions scripts: text, one per name.
+func (r *run) checkFunctions(ps *botdef.Problems) error {
+	seen := map[string]bool{}
+	for _, f := range r.src.functions {
+		b, err := readAll(f, 1<<30)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !utf8.Valid(b):
+			ps.Add(&botdef.Problem{File: f.name, Code: "not_text", Message: "the bot functions file is not UTF-8 text"})
+		case seen[f.name]:
+			ps.Add(&botdef.Problem{File: f.name, Code: "duplicate_file", Message: "two bot functions files are named " + f.name})
+		}
+		seen[f.name] = true
+	}
+	return nil
+}
+
+// stages lists the entries after Bot Definition, in the platform's order.
+func (r *run) stages() []stage {
+	d := r.def
+	links := func(ls []botdef.Link) func(context.Context) error {
+		return func(ctx context.Context) error { return r.putLinks(ctx, ls) }
+	}
+	out := []stage{
+		{TaskIdpConfigurations, "IdpConfigurations", nil},
+		{TaskCustomTemplates, "CustomTemplates", nil},
+		{TaskBotFunctions, "Bot Functions", r.stageFunctions},
+	}
+	for _, w := range d.Widgets {
+		out = append(out, stage{TaskWidget, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
+	}
+	for _, dl := range d.Dialogs {
+		out = append(out, stage{TaskDialog, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
+	}
+	for _, f := range d.Forms {
+		out = append(out, stage{TaskForm, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
+	}
+	for _, e := range d.Events {
+		if e.Enabled {
+			out = append(out, stage{TaskEvent, e.Key, links(d.EventLinks(e))})
+		}
+	}
+	return append(out,
+		stage{TaskKnowledgeTasks, "KnowledgeTasks", links(d.GraphLinks())},
+		stage{TaskUtterances, "Utterences", links(d.UtteranceLinks())},
+		stage{TaskPatterns, "Patterns", links(d.PatternLinks())},
+		stage{TaskStandardResponses, "Standard Responses", nil},
+		stage{TaskBotVariables, "BotVariables", nil},
+		stage{TaskSmallTalk, "SmallTalk", nil},
+	)
+}
+
+func (r *run) putLinks(ctx context.Context, ls []botdef.Link) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]store.Link, len(ls))
+	for i, l := range ls {
+		out[i] = store.Link(l)
+	}
+	return r.s.cfg.Store.PutLinks(ctx, r.vid, out)
+}
+
+// stageFunctions writes the bot-functions scripts into the version.
+func (r *run) stageFunctions(ctx context.Context) error {
+	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
+	for _, f := range r.src.functions {
+		b, err := readAll(f, 1<<30)
+		if err != nil {
+			return err
+		}
+		if err := batch.put(ctx, &botdef.Record{File: f.name, Kind: botdef.KindBotFunction, Ident: f.name, Name: f.name, Body: b}); err != nil {
+			return err
+		}
+	}
+	return batch.flush(ctx)
+}
+
+// done appends a finished entry and saves progress, at most every SaveEvery.
+func (r *run) done(ctx context.Context, e LogEntry) error {
+	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
+	if r.s.cfg.Now().Sub(r.saved) < r.s.cfg.SaveEvery {
+		return nil
+	}
+	return r.save(ctx)
+}
+
+func (r *run) save(ctx context.Context) error {
+	if err := r.s.cfg.Store.SaveImportDoc(ctx, r.imp.ID, r.doc.Encode()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("import %s is no longer pending: %w", r.imp.ID, errors.Join(err, errPermanent))
+		}
+		return err
+	}
+	r.saved = r.s.cfg.Now()
+	return nil
+}
+
+// fail ends the import with status failure at entry e, and drops the
+// staged version: nothing of the bot changes.
+func (r *run) fail(ctx context.Context, e LogEntry, summary *Summary) error {
+	e.Status = store.StatusFailure
+	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
+	r.doc.Status, r.doc.Message, r.doc.Summary = store.StatusFailure, e.Message, summary
+	if err := r.s.cfg.Store.FailImport(ctx, r.imp.ID, r.doc.Encode(), r.s.cfg.Now()); err != nil {
+		return err
+	}
+	if err := r.s.cfg.Store.DiscardStaged(ctx, r.imp.ID); err != nil {
+		r.s.log.WarnContext(ctx, "discard staged version", "import", r.imp.ID, "error", err)
+	}
+	r.s.log.InfoContext(ctx, "import failed", "import", r.imp.ID, "bot", r.imp.BotID, "stage", e.TaskType,
+		"problems", len(e.Errors), "message", e.Message, "duration", r.s.cfg.Now().Sub(r.started))
+	return nil
+}
+
+// failFault records a failure after a fault that retries did not cure.
+func (r *run) failFault(ctx context.Context, cause error) error {
+	msg := "internal error: the import could not be completed; the server log has the details (import " + r.imp.ID + ")"
+	if ce, ok := asContent(cause); ok {
+		msg = ce.msg
+	}
+	e := r.current
+	if e.TaskType == "" {
+		e = LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName}
+	}
+	e.Message, e.Errors, e.Warnings = msg, nil, nil
+	return r.fail(ctx, e, nil)
+}
+
+// commit makes the staged version current, creates or updates the bot and
+// finishes the import, all in one transaction.
+func (r *run) commit(ctx context.Context) error {
+	now := r.s.cfg.Now()
+	r.doc.StatusLogs = append(r.doc.StatusLogs, LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName, Status: store.StatusSuccess})
+	r.doc.Status, r.doc.StreamID = store.StatusSuccess, r.imp.BotID
+	d := r.def
+	bot := &store.Bot{
+		ID:              r.imp.BotID,
+		AccountID:       r.imp.AccountID,
+		RefID:           r.imp.StreamRefID,
+		Name:            r.imp.BotName,
+		Purpose:         firstNonEmpty(r.req.Purpose, d.Purpose, "customer"),
+		Type:            firstNonEmpty(d.Type, "default"),
+		DefaultLanguage: d.DefaultLanguage,
+		Description:     d.Description(),
+		Icon:            r.iconID,
+		Color:           firstNonEmpty(r.req.Color, d.Color),
+		CreatedBy:       r.imp.CreatedBy,
+	}
+	c := &store.Commit{Bot: bot, NewBot: r.imp.NewBot, VersionID: r.vid, ImportID: r.imp.ID, Doc: r.doc.Encode(), At: now}
+	if r.bot != nil {
+		c.BaseVersionID = r.bot.VersionID
+		bot.Purpose = firstNonEmpty(d.Purpose, r.bot.Purpose)
+		bot.Color = firstNonEmpty(d.Color, r.bot.Color)
+		// An import without an icon or scripts keeps the bot's.
+		if r.src.icon == nil {
+			c.CarryKinds = append(c.CarryKinds, botdef.KindIcon)
+		}
+		if len(r.src.functions) == 0 {
+			c.CarryKinds = append(c.CarryKinds, botdef.KindBotFunction)
+		}
+	}
+	if err := r.s.cfg.Store.CommitVersion(ctx, c); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
+		"records", r.records, "dialogs", len(d.Dialogs), "duration", now.Sub(r.started))
+	return nil
+}
+

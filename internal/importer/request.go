@@ -1,0 +1,169 @@
+package importer
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Upload modes.
+const (
+	ModeJSON = "JSON"
+	ModeZIP  = "ZIP"
+)
+
+// Request is an import request after the HTTP layer checked its syntax and
+// field rules. It is stored with the import, so a retried job sees exactly
+// what was accepted.
+type Request struct {
+	Mode          string   `json:"mode"`
+	BotDefinition string   `json:"botDefinition,omitempty"`
+	ConfigInfo    string   `json:"configInfo,omitempty"`
+	Icon          string   `json:"icon,omitempty"`
+	BotFunctions  []string `json:"botFunctions,omitempty"`
+	ZipInfo       string   `json:"zipInfo,omitempty"`
+	Name          string   `json:"name,omitempty"`
+	Purpose       string   `json:"purpose,omitempty"`
+	Color         string   `json:"color,omitempty"`
+	Options       *Options `json:"importOptions,omitempty"`
+	DryRun        bool     `json:"dryRun,omitempty"`
+}
+
+// FileIDs lists the request's file ids in the contract's checking order:
+// botDefinition, configInfo, icon, botFunctions, zipInfo.
+func (r *Request) FileIDs() []string {
+	var ids []string
+	if r.Mode == ModeZIP {
+		return append(ids, r.ZipInfo)
+	}
+	ids = append(ids, r.BotDefinition, r.ConfigInfo)
+	if r.Icon != "" {
+		ids = append(ids, r.Icon)
+	}
+	return append(ids, r.BotFunctions...)
+}
+
+// Options is importOptions: which groups an incremental import takes from
+// the file. A nil *Options is a full import.
+type Options struct {
+	Tasks             []string `json:"tasks,omitempty"`
+	NLPData           []string `json:"nlpData,omitempty"`
+	Settings          []string `json:"settings,omitempty"`
+	ReplaceUtterances bool     `json:"replaceUtterances,omitempty"`
+	ReplacePatterns   bool     `json:"replacePatterns,omitempty"`
+	IgnoreVariables   []string `json:"ignoreVariables,omitempty"`
+}
+
+// Known selection values, by group, with the platform's legacy aliases.
+var (
+	taskValues    = values("botTask", "knowledgeGraph", "smallTalk", "forms")
+	nlpValues     = values("nlpSettings", "utterances", "patterns", "standardResponses", "synonyms", "concepts", "traits", "rules")
+	settingValues = values("botSettings", "botVariables", "ivrSettings", "genAIandLLMSettings")
+	nlpAliases    = map[string]string{"training_data": "utterances", "bot_synonyms": "synonyms", "defaultdialog": "nlpSettings"}
+)
+
+func values(vs ...string) map[string]string {
+	m := make(map[string]string, len(vs))
+	for _, v := range vs {
+		m[strings.ToLower(v)] = v
+	}
+	return m
+}
+
+// Has reports whether group (tasks, nlpData, settings) selects value.
+func (o *Options) Has(group, value string) bool {
+	if o == nil {
+		return false
+	}
+	var list []string
+	switch group {
+	case "tasks":
+		list = o.Tasks
+	case "nlpData":
+		list = o.NLPData
+	case "settings":
+		list = o.Settings
+	}
+	for _, v := range list {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty reports whether nothing is selected.
+func (o *Options) Empty() bool {
+	return len(o.Tasks) == 0 && len(o.NLPData) == 0 && len(o.Settings) == 0
+}
+
+// ParseOptions reads importOptions. It returns nil for a full import (absent,
+// null, or none of tasks, nlpData and settings present) and ok=false when a
+// member has the wrong type. Values match case-insensitively; unknown ones
+// are dropped, so the result may select nothing (the caller refuses that).
+// A top-level options object is used when importOptions has none.
+func ParseOptions(raw, topOptions json.RawMessage) (opts *Options, ok bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var in struct {
+		Tasks    *json.RawMessage `json:"tasks"`
+		NLPData  *json.RawMessage `json:"nlpData"`
+		Settings *json.RawMessage `json:"settings"`
+		Options  json.RawMessage  `json:"options"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, false
+	}
+	if in.Tasks == nil && in.NLPData == nil && in.Settings == nil {
+		return nil, true
+	}
+	o := &Options{}
+	for _, g := range []struct {
+		raw   *json.RawMessage
+		known map[string]string
+		alias map[string]string
+		dst   *[]string
+	}{{in.Tasks, taskValues, nil, &o.Tasks}, {in.NLPData, nlpValues, nlpAliases, &o.NLPData}, {in.Settings, settingValues, nil, &o.Settings}} {
+		if g.raw == nil || string(*g.raw) == "null" {
+			continue
+		}
+		var vals []string
+		if err := json.Unmarshal(*g.raw, &vals); err != nil {
+			return nil, false
+		}
+		seen := map[string]bool{}
+		for _, v := range vals {
+			lv := strings.ToLower(strings.TrimSpace(v))
+			canon, known := g.known[lv]
+			if !known && g.alias != nil {
+				canon, known = g.alias[lv]
+			}
+			if known && !seen[canon] {
+				seen[canon] = true
+				*g.dst = append(*g.dst, canon)
+			}
+		}
+	}
+	options := in.Options
+	if len(options) == 0 || string(options) == "null" {
+		options = topOptions
+	}
+	if len(options) > 0 && string(options) != "null" {
+		var oo struct {
+			Utterances   *struct{ Replace bool } `json:"utterances"`
+			Patterns     *struct{ Replace bool } `json:"patterns"`
+			BotVariables *struct {
+				Ignore []string `json:"ignore"`
+			} `json:"botVariables"`
+		}
+		if err := json.Unmarshal(options, &oo); err != nil {
+			return nil, false
+		}
+		o.ReplaceUtterances = oo.Utterances != nil && oo.Utterances.Replace
+		o.ReplacePatterns = oo.Patterns != nil && oo.Patterns.Replace
+		if oo.BotVariables != nil {
+			o.IgnoreVariables = oo.BotVariables.Ignore
+		}
+	}
+	return o, true
+}

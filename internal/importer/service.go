@@ -1,0 +1,245 @@
+// Package importer runs bot imports: it accepts requests (Start), and its
+// River worker runs each one through the platform's stages, writing the
+// status document as stages finish and committing the new bot version
+// atomically at the end.
+package importer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/exportzip"
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+)
+
+// Config is the importer's dependencies and limits.
+type Config struct {
+	Store  store.Store
+	Blobs  *blob.Store
+	Logger *slog.Logger
+	Now    func() time.Time // defaults to time.Now
+
+	MaxProblems int              // problems kept per severity in a status entry (default 100)
+	Zip         exportzip.Limits // export zip bounds
+	MaxAttempts int              // tries of an import job after faults (default 5)
+	Timeout     time.Duration    // an import run's time limit (default 10 minutes)
+	SaveEvery   time.Duration    // least interval between progress writes (default 100 ms)
+}
+
+// JobInserter enqueues River jobs inside a transaction (*river.Client).
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Service accepts and runs imports.
+type Service struct {
+	cfg  Config
+	log  *slog.Logger
+	jobs JobInserter
+}
+
+// New returns a Service. Call SetJobs before Start.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxProblems <= 0 {
+		cfg.MaxProblems = 100
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Minute
+	}
+	if cfg.SaveEvery <= 0 {
+		cfg.SaveEvery = 100 * time.Millisecond
+	}
+	return &Service{cfg: cfg, log: cfg.Logger}
+}
+
+// SetJobs sets the queue imports are enqueued on. The River client is built
+// with the importer's workers, so it comes after New.
+func (s *Service) SetJobs(j JobInserter) { s.jobs = j }
+
+// ImportArgs is the River job of one import.
+type ImportArgs struct {
+	AccountID string `json:"accountId"`
+	ImportID  string `json:"importId"`
+}
+
+// Kind implements river.JobArgs.
+func (ImportArgs) Kind() string { return "bot_import" }
+
+// Start accepts an import into botID ("" for a new bot). It makes the
+// contract's checks in order (bot id, component selection, file ids, old
+// Universal Bot), writes the request and its job in one transaction and
+// returns the start document. Refusals are *kore.Error values.
+func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *Request) ([]byte, error) {
+	st := s.cfg.Store
+	var bot *store.Bot
+	if botID != "" {
+		b, err := st.Bot(ctx, app.AccountID, botID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, kore.ErrStreamID
+		}
+		if err != nil {
+			return nil, err
+		}
+		bot = b
+	}
+	if req.Options != nil && req.Options.Empty() {
+		return nil, kore.ErrNoComponent
+	}
+	now := s.cfg.Now()
+	files := map[string]*store.File{}
+	for _, id := range req.FileIDs() {
+		f, err := s.file(ctx, app.AccountID, id, now)
+		if err != nil {
+			return nil, err
+		}
+		files[id] = f
+	}
+	head, configName := s.peek(ctx, req, files)
+	if head.UniversalBot {
+		if bot != nil {
+			return nil, kore.ErrUniversalBotExisting
+		}
+		return nil, kore.ErrUniversalBot
+	}
+	imp := &store.Import{
+		ID:        kore.NewImportID(),
+		AccountID: app.AccountID,
+		AppID:     app.ID,
+		CreatedBy: app.UserID,
+		Status:    store.StatusPending,
+		FileIDs:   req.FileIDs(),
+		CreatedOn: now,
+	}
+	streamID := ""
+	if bot != nil {
+		imp.BotID, imp.StreamRefID, imp.BotName = bot.ID, bot.RefID, bot.Name
+		streamID = bot.ID
+	} else {
+		imp.BotID, imp.StreamRefID, imp.NewBot = kore.NewBotID(), kore.NewUUID(), true
+		imp.BotName = firstNonEmpty(req.Name, configName, head.Name, fallbackName(req, files))
+		if req.Purpose == "" {
+			req.Purpose = head.Purpose
+		}
+	}
+	doc := newDoc(imp.ID, imp.StreamRefID, imp.CreatedBy, imp.BotName, streamID, now)
+	doc.DryRun = req.DryRun
+	imp.Doc = doc.Encode()
+	var err error
+	if imp.Request, err = json.Marshal(req); err != nil {
+		return nil, err
+	}
+	err = st.CreateImport(ctx, imp, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.jobs.InsertTx(ctx, tx, ImportArgs{AccountID: imp.AccountID, ImportID: imp.ID},
+			&river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accept import: %w", err)
+	}
+	s.log.InfoContext(ctx, "import accepted", "import", imp.ID, "bot", imp.BotID, "new_bot", imp.NewBot,
+		"mode", req.Mode, "dry_run", req.DryRun, "app", app.ID)
+	return imp.Doc, nil
+}
+
+// file returns an uploaded file the account may use now, or ErrFileID.
+func (s *Service) file(ctx context.Context, accountID, id string, now time.Time) (*store.File, error) {
+	if !kore.IsHexID(id) {
+		return nil, kore.ErrFileID
+	}
+	f, err := s.cfg.Store.File(ctx, accountID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !now.Before(f.ExpiresOn)) {
+		return nil, kore.ErrFileID
+	}
+	return f, err
+}
+
+// peek reads just enough of the upload to refuse an old Universal Bot and
+// to name a new bot. Unreadable content is not refused here: the pipeline
+// reports it, located, in the status document.
+func (s *Service) peek(ctx context.Context, req *Request, files map[string]*store.File) (*botdef.Head, string) {
+	head := &botdef.Head{}
+	var configName string
+	open := func(key string) io.ReadCloser {
+		rc, err := s.cfg.Blobs.Open(ctx, key)
+		if err != nil {
+			return nil
+		}
+		return rc
+	}
+	if req.Mode == ModeJSON {
+		if rc := open(files[req.BotDefinition].BlobKey); rc != nil {
+			head = botdef.Peek(rc)
+			rc.Close()
+		}
+		if rc := open(files[req.ConfigInfo].BlobKey); rc != nil {
+			configName = botdef.PeekConfigName(rc)
+			rc.Close()
+		}
+		return head, configName
+	}
+	ra, err := s.cfg.Blobs.NewReaderAt(ctx, files[req.ZipInfo].BlobKey)
+	if err != nil {
+		return head, ""
+	}
+	defer ra.Close()
+	b, err := exportzip.Read(ra, ra.Size(), s.cfg.Zip)
+	if err != nil {
+		return head, ""
+	}
+	if rc, err := exportzip.Open(b.Definition); err == nil {
+		head = botdef.Peek(rc)
+		rc.Close()
+	}
+	if rc, err := exportzip.Open(b.Config); err == nil {
+		configName = botdef.PeekConfigName(rc)
+		rc.Close()
+	}
+	return head, configName
+}
+
+// fallbackName names a new bot whose upload names none: after the zip's or
+// the definition's file name.
+func fallbackName(req *Request, files map[string]*store.File) string {
+	id := req.BotDefinition
+	if req.Mode == ModeZIP {
+		id = req.ZipInfo
+	}
+	if f := files[id]; f != nil {
+		if n := strings.TrimSuffix(f.Name, path.Ext(f.Name)); n != "" && n != "file" && n != "botDefinition" {
+			return n
+		}
+	}
+	return "Imported bot"
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
