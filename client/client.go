@@ -1,0 +1,237 @@
+// Package client is a Go client of the Kore.ai bot import API as botport
+// serves it; it works against a Kore.ai host too. Calls are typed, take a
+// context, and retry with backoff on 429, 5xx and connection errors.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Client calls one host with one app's credentials.
+type Client struct {
+	// BaseURL is the host, e.g. https://bots.kore.ai or http://127.0.0.1:8080.
+	BaseURL string
+	// AppID and Secret sign a fresh token per request (HS256 unless
+	// Algorithm says HS512).
+	AppID, Secret, Algorithm string
+	// Token, when set, is sent as is instead of signing one.
+	Token string
+	// HTTP is the underlying client (default: one with a 5-minute timeout).
+	HTTP *http.Client
+	// Retries is how many times a retryable failure is retried (default 4;
+	// negative disables). Backoff starts at MinBackoff (default 200 ms).
+	Retries    int
+	MinBackoff time.Duration
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// New returns a client of host signing with the app's credentials.
+func New(baseURL, appID, secret string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), AppID: appID, Secret: secret}
+}
+
+// Error is an answer in the API's error envelope.
+type Error struct {
+	StatusCode int    // HTTP status
+	Msg        string // envelope msg
+	Code       int    // envelope code
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s (code %d)", e.StatusCode, e.Msg, e.Code)
+}
+
+// IsStatus reports whether err is an API error with that HTTP status.
+func IsStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == status
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return defaultHTTP
+}
+
+var defaultHTTP = &http.Client{Timeout: 5 * time.Minute}
+
+// token returns the credential for one request.
+func (c *Client) token() (string, error) {
+	if c.Token != "" {
+		return c.Token, nil
+	}
+	if c.AppID == "" || c.Secret == "" {
+		return "", errors.New("client: no token and no app credentials")
+	}
+	m := jwt.SigningMethod(jwt.SigningMethodHS256)
+	if strings.EqualFold(c.Algorithm, "HS512") {
+		m = jwt.SigningMethodHS512
+	}
+	now := time.Now()
+	return jwt.NewWithClaims(m, jwt.MapClaims{
+		"appId": c.AppID, "sub": "botport-client", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+	}).SignedString([]byte(c.Secret))
+}
+
+// request describes one call; body is rebuilt for each attempt.
+type request struct {
+	method, path string
+	contentType  string
+	body         func() (io.Reader, error)
+	idempotent   bool // safe to retry after the request may have reached the server
+}
+
+// do sends req with retries and decodes a 200 answer into out.
+func (c *Client) do(ctx context.Context, req request, out any) error {
+	retries := c.Retries
+	if retries == 0 {
+		retries = 4
+	}
+	backoff := c.MinBackoff
+	if backoff <= 0 {
+		backoff = 200 * time.Millisecond
+	}
+	for attempt := 0; ; attempt++ {
+		err := c.once(ctx, req, out)
+		if err == nil {
+			return nil
+		}
+		wait, retry := c.retryable(err, req.idempotent)
+		if !retry || attempt >= retries {
+			return err
+		}
+		if wait <= 0 {
+			wait = backoff<<attempt + rand.N(backoff)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// retryable decides whether err deserves another attempt: 429 and 5xx
+// answers, and connection errors. A POST that may have been received is only
+// retried when the server answered 429 or 503 (it did not act on it).
+func (c *Client) retryable(err error, idempotent bool) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		switch {
+		case e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusServiceUnavailable:
+			return e.RetryAfter, true
+		case e.StatusCode >= 500:
+			return 0, idempotent
+		}
+		return 0, false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return 0, false
+	}
+	var ne *netError
+	if errors.As(err, &ne) {
+		return 0, idempotent || ne.beforeSend
+	}
+	return 0, false
+}
+
+// netError is a transport failure; beforeSend when the connection was never made.
+type netError struct {
+	err        error
+	beforeSend bool
+}
+
+func (e *netError) Error() string { return e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+func (c *Client) once(ctx context.Context, req request, out any) error {
+	var body io.Reader
+	if req.body != nil {
+		b, err := req.body()
+		if err != nil {
+			return err
+		}
+		body = b
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, c.BaseURL+req.path, body)
+	if err != nil {
+		return err
+	}
+	tok, err := c.token()
+	if err != nil {
+		return err
+	}
+	hr.Header.Set("auth", tok)
+	if req.contentType != "" {
+		hr.Header.Set("Content-Type", req.contentType)
+	}
+	if c.UserAgent != "" {
+		hr.Header.Set("User-Agent", c.UserAgent)
+	}
+	resp, err := c.httpClient().Do(hr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &netError{err: err, beforeSend: isDialError(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return &netError{err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := &Error{StatusCode: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
+		var env struct {
+			Errors []struct {
+				Msg  string `json:"msg"`
+				Code int    `json:"code"`
+			} `json:"errors"`
+		}
+		if json.Unmarshal(data, &env) == nil && len(env.Errors) > 0 {
+			e.Msg, e.Code = env.Errors[0].Msg, env.Errors[0].Code
+		}
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+			e.RetryAfter = time.Duration(s) * time.Second
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = data
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode %s %s answer: %w", req.method, req.path, err)
+	}
+	return nil
+}
+
+func isDialError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "dial tcp") || strings.Contains(s, "no such host")
+}
+
+func jsonBody(v any) func() (io.Reader, error) {
+	return func() (io.Reader, error) {
+		b, err := json.Marshal(v)
+		return bytes.NewReader(b), err
+	}
+}
