@@ -20,13 +20,13 @@ import (
 
 // testServer is `botport serve` running in-process through run().
 type testServer struct {
-	URL          string
-	Data         string
-	AppID        string
-	Secret       string
-	AccountID    string
-	logs         *syncBuffer
-	stop         func()
+	URL       string
+	Data      string
+	AppID     string
+	Secret    string
+	AccountID string
+	logs      *syncBuffer
+	stop      func()
 }
 
 type syncBuffer struct {

@@ -13,15 +13,14 @@ import (
 	"github.com/botport/botport/internal/store/sqlite"
 )
 
-
 func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 	var data, appID, sub string
 	var ttl time.Duration
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Print a signed JWT for an app, for the auth header",
+		Use:     "token",
+		Short:   "Print a signed JWT for an app, for the auth header",
 		Example: `  curl -H "auth: $(botport token --app cs-...)" http://127.0.0.1:8080/api/public/bots`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)

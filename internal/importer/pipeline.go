@@ -393,4 +393,3 @@ func (r *run) commit(ctx context.Context) error {
 		"records", r.records, "dialogs", len(d.Dialogs), "duration", now.Sub(r.started))
 	return nil
 }
-

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/fixture"
+)
+
+// TestMain lets the test binary act as the botport binary, so crash tests
+// can run the real server in a process of its own and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("BOTPORT_TEST_AS_BINARY") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// proc is `botport serve` in a child process.
+type proc struct {
+	cmd    *exec.Cmd
+	URL    string
+	AppID  string
+	Secret string
+	logs   *syncBuffer
+	exited chan struct{}
+}
+
+func startProc(t *testing.T, data string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "info"}, args...)...)
+	cmd.Env = append(os.Environ(), "BOTPORT_TEST_AS_BINARY=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, logs: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stderr = p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(p.exited) }()
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		once := sync.Once{}
+		for sc.Scan() {
+			line := sc.Text()
+			if m := reListening.FindStringSubmatch(line); m != nil {
+				p.URL = m[1]
+				once.Do(func() { close(ready) })
+			}
+			if m := reField.FindStringSubmatch(line); m != nil {
+				switch m[1] {
+				case "clientId":
+					p.AppID = m[2]
+				case "clientSecret":
+					p.Secret = m[2]
+				}
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case <-ready:
+	case <-p.exited:
+		t.Fatalf("server exited at start:\n%s", p.logs)
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("server did not start:\n%s", p.logs)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+}
+
+// TestSIGKILLResumesImports kills the server while imports are queued and
+// running, restarts it on the same data directory, and checks that every
+// accepted import finishes, each creating exactly one bot.
+func TestSIGKILLResumesImports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	data := t.TempDir()
+	// One worker: imports queue behind each other, so a kill always finds
+	// one running and others waiting.
+	p1 := startProc(t, data, "--workers", "1")
+	c := client.New(p1.URL, p1.AppID, p1.Secret)
+	ctx := context.Background()
+
+	names := []string{"vaxie", "candy-education", "vaidyah", "code-review-bot", "hr-assistant", "arogya-3-languages", "vaxie", "candy-education", "demobot1-all", "vaidyah"}
+	reqs := map[string]client.ImportRequest{}
+	for _, n := range names {
+		if _, ok := reqs[n]; !ok {
+			reqs[n] = uploadExport(t, c, fixture.Get(t, n))
+		}
+	}
+	var birs []string
+	for _, n := range names {
+		st, err := c.ImportNew(ctx, reqs[n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		birs = append(birs, st.ID)
+	}
+	// Kill once the first import finished and one is in progress.
+	deadline := time.Now().Add(time.Minute)
+	var succeeded, running, queued int
+	for {
+		succeeded, running, queued = 0, 0, 0
+		for _, bir := range birs {
+			st, err := c.ImportStatus(ctx, bir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case st.Status == "success":
+				succeeded++
+			case len(st.StatusLogs) > 1:
+				running++
+			default:
+				queued++
+			}
+		}
+		if succeeded >= 1 && queued >= 2 {
+			break
+		}
+		if time.Now().After(deadline) || succeeded == len(birs) {
+			t.Fatalf("no moment to kill: %d succeeded, %d running, %d queued", succeeded, running, queued)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p1.kill(t)
+	killedAt := time.Now()
+	t.Logf("SIGKILL with %d imports accepted: %d succeeded, %d showing progress, %d queued", len(birs), succeeded, running, queued)
+
+	p2 := startProc(t, data, "--workers", "2")
+	c2 := client.New(p2.URL, p1.AppID, p1.Secret)
+	bots := map[string]bool{}
+	for _, bir := range birs {
+		st := wait(t, c2, bir)
+		if st.Status != "success" {
+			t.Errorf("%s ended %s: %s", bir, st.Status, st.Message)
+			continue
+		}
+		count := map[string]int{}
+		for _, e := range st.StatusLogs {
+			count[e.TaskType+"/"+e.TaskName]++
+		}
+		for k, n := range count {
+			if n > 1 && !strings.HasPrefix(k, "Dialog/") && !strings.HasPrefix(k, "Widget/") && !strings.HasPrefix(k, "Form/") {
+				t.Errorf("%s: entry %s appears %d times", bir, k, n)
+			}
+		}
+		if bots[st.StreamID] {
+			t.Errorf("bot %s created twice", st.StreamID)
+		}
+		bots[st.StreamID] = true
+	}
+	recovered := time.Since(killedAt)
+	all, err := c2.AllBots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(birs) {
+		t.Errorf("%d bots after %d imports", len(all), len(birs))
+	}
+	for _, b := range all {
+		if !bots[b.ID] {
+			t.Errorf("bot %s (%s) belongs to no import", b.ID, b.Name)
+		}
+	}
+	reclaimed := ""
+	for _, line := range strings.Split(p2.logs.String(), "\n") {
+		if strings.Contains(line, "reclaimed jobs") {
+			reclaimed = line
+		}
+	}
+	t.Logf("after restart: all %d imports succeeded, %d bots, %v from kill to last success; %s", len(birs), len(all), recovered.Round(time.Millisecond), reclaimed)
+	if reclaimed == "" && running > 0 {
+		t.Errorf("an import was running at the kill but the restart reclaimed none")
+	}
+}
