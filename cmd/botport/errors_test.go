@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/fixture"
 )
 
@@ -215,4 +216,9 @@ func noneToken(app string) string {
 		panic(err)
 	}
 	return tok
+}
+
+// signFor signs a token for a client's app.
+func signFor(c *client.Client) (string, error) {
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"appId": c.AppID}).SignedString([]byte(c.Secret))
 }

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,12 +123,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*store.App, error)
 	var app *store.App
 	var lookupErr error // a store fault, not a credential problem
 	var c claims
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(Algorithms),
-		jwt.WithLeeway(v.Leeway),
-		jwt.WithTimeFunc(now),
-		jwt.WithIssuedAt(),
-	)
+	// The time claims are checked below on their exact values: the library
+	// rounds them to whole seconds and refuses at now == exp + leeway.
+	parser := jwt.NewParser(jwt.WithValidMethods(Algorithms))
 	_, err := parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		// The claims are decoded but not yet verified: appId only selects
 		// the key.
@@ -155,6 +154,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*store.App, error)
 		}
 		return nil, fail(kore.ErrBadCredentials, "%v", err)
 	}
+	if err := checkTimes(&c, now(), v.Leeway); err != nil {
+		return nil, err
+	}
 	return app, nil
 }
 
@@ -182,14 +184,31 @@ func wellFormed(token string) error {
 	return nil
 }
 
-// claims are the registered time claims and appId, decoded by exact name:
-// encoding/json would also accept "appid" or "APPID".
+// checkTimes applies exp, nbf and iat exactly, to the nanosecond.
+func checkTimes(c *claims, now time.Time, leeway time.Duration) error {
+	nanos := func(d int64) *big.Rat { return new(big.Rat).SetFrac(big.NewInt(d), big.NewInt(1e9)) }
+	sec := nanos(now.UnixNano())
+	lw := nanos(int64(leeway))
+	plus := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
+	minus := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
+	switch {
+	case c.Exp != nil && sec.Cmp(plus(c.Exp, lw)) > 0:
+		return fail(kore.ErrBadCredentials, "token expired at %s", c.Exp.FloatString(3))
+	case c.Nbf != nil && sec.Cmp(minus(c.Nbf, lw)) < 0:
+		return fail(kore.ErrBadCredentials, "token not valid before %s", c.Nbf.FloatString(3))
+	case c.Iat != nil && c.Iat.Cmp(plus(sec, lw)) > 0:
+		return fail(kore.ErrBadCredentials, "token issued in the future (%s)", c.Iat.FloatString(3))
+	}
+	return nil
+}
+
+// claims are appId, sub and the time claims, decoded by exact name
+// (encoding/json would also accept "appid"). Time claims are kept as exact
+// seconds; a claim that is not a JSON number fails decoding, and so the token.
 type claims struct {
-	AppID string
-	Sub   string
-	Exp   *jwt.NumericDate
-	Nbf   *jwt.NumericDate
-	Iat   *jwt.NumericDate
+	AppID         string
+	Sub           string
+	Exp, Nbf, Iat *big.Rat // seconds since the epoch, exactly as written
 }
 
 func (c *claims) UnmarshalJSON(b []byte) error {
@@ -205,23 +224,36 @@ func (c *claims) UnmarshalJSON(b []byte) error {
 	if raw, ok := m["sub"]; ok {
 		_ = json.Unmarshal(raw, &c.Sub) // free text, logged only
 	}
-	for name, dst := range map[string]**jwt.NumericDate{"exp": &c.Exp, "nbf": &c.Nbf, "iat": &c.Iat} {
+	for name, dst := range map[string]**big.Rat{"exp": &c.Exp, "nbf": &c.Nbf, "iat": &c.Iat} {
 		raw, ok := m[name]
 		if !ok || string(raw) == "null" {
 			continue
 		}
-		var d jwt.NumericDate
-		if err := d.UnmarshalJSON(raw); err != nil {
+		if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
 			return fmt.Errorf("%s is not a number", name)
 		}
-		*dst = &d
+		// Bounded before exact parsing: big.Rat would compute 1e999999999.
+		if len(raw) > 64 {
+			return fmt.Errorf("%s is too long", name)
+		}
+		if i := bytes.IndexAny(raw, "eE"); i >= 0 {
+			if e, err := strconv.Atoi(strings.TrimPrefix(string(raw[i+1:]), "+")); err != nil || e > 30 || e < -30 {
+				return fmt.Errorf("%s has an out-of-range exponent", name)
+			}
+		}
+		r, ok := new(big.Rat).SetString(string(raw))
+		if !ok {
+			return fmt.Errorf("%s is not a number", name)
+		}
+		*dst = r
 	}
 	return nil
 }
 
-func (c *claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.Exp, nil }
-func (c *claims) GetIssuedAt() (*jwt.NumericDate, error)       { return c.Iat, nil }
-func (c *claims) GetNotBefore() (*jwt.NumericDate, error)      { return c.Nbf, nil }
+// The library's own time validation sees no time claims; Verify checks them.
+func (c *claims) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
+func (c *claims) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
+func (c *claims) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
 func (c *claims) GetIssuer() (string, error)                   { return "", nil }
 func (c *claims) GetSubject() (string, error)                  { return c.Sub, nil }
 func (c *claims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
