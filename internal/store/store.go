@@ -20,8 +20,8 @@ import (
 var (
 	// ErrNotFound means no row matched, including rows of another account.
 	ErrNotFound = errors.New("store: not found")
-	// ErrConflict means an optimistic write lost a race (the bot's current
-	// version moved) or a unique key is taken.
+	// ErrConflict means an optimistic write lost a race: the bot's current
+	// version moved, or the import being finished is no longer pending.
 	ErrConflict = errors.New("store: conflict")
 )
 
@@ -214,23 +214,27 @@ type Store interface {
 	DiscardStaged(ctx context.Context, importID string) error
 	PutRecords(ctx context.Context, accountID, versionID string, recs []Record) error
 	// CopyRecords copies a version's records and links into a staged
-	// version, leaving out the records whose kind and identity are in drop.
+	// version, leaving out the records whose kind and identity are in drop,
+	// and the links from them.
 	CopyRecords(ctx context.Context, fromID, toID string, drop []RecordKey) error
 	PutLinks(ctx context.Context, versionID string, links []Link) error
 	// SetVersionLayout records the member layout of a staged version.
 	SetVersionLayout(ctx context.Context, versionID string, layout []byte) error
 	// CommitVersion applies c atomically and computes the version's content
-	// hash (ContentHash). It answers ErrConflict when c.BaseVersionID is set
-	// and the bot's current version is no longer that one.
+	// hash (ContentHash). A new bot's CreatedOn is c.At. It answers
+	// ErrConflict when c.BaseVersionID is set and the bot's current version
+	// is no longer that one, or when c.ImportID is no longer pending. The
+	// staged version must belong to c.Bot.ID.
 	CommitVersion(ctx context.Context, c *Commit) error
 
 	Bot(ctx context.Context, accountID, id string) (*Bot, error)
 	// Bots lists an account's bots by creation time, then id.
 	Bots(ctx context.Context, accountID string, offset, limit int) ([]*Bot, int, error)
 	Version(ctx context.Context, accountID, versionID string) (*Version, error)
-	// Records calls fn with every record of a version whose member is member
-	// (all members when member is "*"), in file, member, seq order. Bodies are
-	// loaded page by page; fn must not keep them after it returns.
+	// Records calls fn with every record of a version whose file and member
+	// match (every record, whatever file, when member is "*"), in file,
+	// member, seq order. Another account's version yields no records. Bodies
+	// are loaded page by page; fn must not keep them after it returns.
 	Records(ctx context.Context, accountID, versionID, file, member string, fn func(*Record) error) error
 	// RecordMeta lists a version's records without their bodies.
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]Record, error)

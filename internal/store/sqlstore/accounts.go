@@ -124,7 +124,7 @@ func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 // PutSettingIfAbsent implements store.Store: the first value written wins and
 // is returned, so replicas racing to create a key agree on it.
 func (db *DB) PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error) {
-	if _, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+	if _, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, bytesArg(value)); err != nil {
 		return nil, fmt.Errorf("put setting: %w", err)
 	}
 	var v []byte

@@ -16,7 +16,7 @@ func (db *DB) CreateImport(ctx context.Context, imp *store.Import, enqueue func(
 			stream_ref_id, bot_name, status, request, doc, created_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq`,
 			imp.ID, imp.AccountID, imp.AppID, imp.CreatedBy, imp.BotID, imp.NewBot,
-			imp.StreamRefID, imp.BotName, imp.Status, imp.Request, imp.Doc, ms(imp.CreatedOn)).Scan(&imp.Seq)
+			imp.StreamRefID, imp.BotName, imp.Status, bytesArg(imp.Request), bytesArg(imp.Doc), ms(imp.CreatedOn)).Scan(&imp.Seq)
 		if err != nil {
 			return fmt.Errorf("insert import: %w", err)
 		}
@@ -67,7 +67,7 @@ func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, erro
 
 // SaveImportDoc implements store.Store.
 func (db *DB) SaveImportDoc(ctx context.Context, id string, doc []byte) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET doc = $2 WHERE id = $1 AND status = 'pending'`, id, doc)
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET doc = $2 WHERE id = $1 AND status = 'pending'`, id, bytesArg(doc))
 	if err != nil {
 		return fmt.Errorf("save import doc: %w", err)
 	}
@@ -80,7 +80,7 @@ func (db *DB) SaveImportDoc(ctx context.Context, id string, doc []byte) error {
 // FailImport implements store.Store.
 func (db *DB) FailImport(ctx context.Context, id string, doc []byte, at time.Time) error {
 	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = 'failure', doc = $2, finished_on = $3 WHERE id = $1 AND status = 'pending'`,
-		id, doc, ms(at))
+		id, bytesArg(doc), ms(at))
 	if err != nil {
 		return fmt.Errorf("fail import: %w", err)
 	}

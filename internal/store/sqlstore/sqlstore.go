@@ -83,6 +83,15 @@ func nullMS(t time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
 }
 
+// bytesArg passes b as a non-NULL value: a nil []byte would be written as
+// NULL into NOT NULL columns.
+func bytesArg(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
 // notFound maps sql.ErrNoRows to store.ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -13,7 +13,7 @@ import (
 // StageVersion implements store.Store.
 func (db *DB) StageVersion(ctx context.Context, v *store.Version) error {
 	_, err := db.W.ExecContext(ctx, `INSERT INTO versions (id, bot_id, account_id, import_id, layout, content_hash, created_on)
-		VALUES ($1, $2, $3, $4, $5, '', $6)`, v.ID, v.BotID, v.AccountID, v.ImportID, v.Layout, ms(v.CreatedOn))
+		VALUES ($1, $2, $3, $4, $5, '', $6)`, v.ID, v.BotID, v.AccountID, v.ImportID, bytesArg(v.Layout), ms(v.CreatedOn))
 	if err != nil {
 		return fmt.Errorf("stage version: %w", err)
 	}
@@ -22,6 +22,9 @@ func (db *DB) StageVersion(ctx context.Context, v *store.Version) error {
 
 // DiscardStaged implements store.Store.
 func (db *DB) DiscardStaged(ctx context.Context, importID string) error {
+	if importID == "" {
+		return nil
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM versions WHERE import_id = $1 AND num IS NULL`, importID)
 		if err != nil {
@@ -68,7 +71,7 @@ func (db *DB) PutRecords(ctx context.Context, accountID, versionID string, recs 
 		defer rec.Close()
 		for i := range recs {
 			r := &recs[i]
-			if _, err := body.ExecContext(ctx, accountID, r.Hash, r.Body); err != nil {
+			if _, err := body.ExecContext(ctx, accountID, r.Hash, bytesArg(r.Body)); err != nil {
 				return fmt.Errorf("put body: %w", err)
 			}
 			if _, err := rec.ExecContext(ctx, versionID, r.File, r.Member, r.Seq, accountID, r.Kind, r.Ident, r.RefID, r.Name, r.Count, r.Hash); err != nil {
@@ -93,6 +96,9 @@ func (db *DB) CopyRecords(ctx context.Context, fromID, toID string, drop []store
 		for _, k := range drop {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE vid = $1 AND kind = $2 AND ident = $3`, toID, k.Kind, k.Ident); err != nil {
 				return fmt.Errorf("drop record: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM links WHERE vid = $1 AND from_kind = $2 AND from_ident = $3`, toID, k.Kind, k.Ident); err != nil {
+				return fmt.Errorf("drop links: %w", err)
 			}
 		}
 		return nil
@@ -132,6 +138,9 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 		var botID string
 		if err := tx.QueryRowContext(ctx, `SELECT layout, bot_id FROM versions WHERE id = $1 AND num IS NULL`, c.VersionID).Scan(&layout, &botID); err != nil {
 			return fmt.Errorf("staged version %s: %w", c.VersionID, notFound(err))
+		}
+		if botID != c.Bot.ID {
+			return fmt.Errorf("staged version %s belongs to bot %s, not %s", c.VersionID, botID, c.Bot.ID)
 		}
 		number := 1
 		if !c.NewBot {
@@ -179,7 +188,7 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 		b.VersionID, b.Version = c.VersionID, number
 		if c.ImportID != "" {
 			res, err := tx.ExecContext(ctx, `UPDATE imports SET status = 'success', doc = $2, finished_on = $3 WHERE id = $1 AND status = 'pending'`,
-				c.ImportID, c.Doc, ms(c.At))
+				c.ImportID, bytesArg(c.Doc), ms(c.At))
 			if err != nil {
 				return fmt.Errorf("finish import: %w", err)
 			}
