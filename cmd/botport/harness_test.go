@@ -77,7 +77,8 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 		for sc.Scan() {
 			line := sc.Text()
 			if m := reListening.FindStringSubmatch(line); m != nil {
-				ts.URL = m[1]
+				ts.URL = m[1] // printed after the credentials
+				close(ready)
 			}
 			if m := reField.FindStringSubmatch(line); m != nil {
 				switch m[1] {
@@ -87,7 +88,6 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 					ts.Secret = m[2]
 				case "accountId":
 					ts.AccountID = m[2]
-					close(ready)
 				}
 			}
 		}

@@ -186,10 +186,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	base := "http://" + ln.Addr().String()
 	ready.Store(true)
 	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "blob", blob.Redact(c.blobURL))
-	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", base, c.data)
 	if first != nil {
 		printWelcome(stdout, first, base, c.data)
 	}
+	// Last: scripts and tests wait for this line.
+	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", base, c.data)
 
 	select {
 	case err := <-served:

@@ -328,7 +328,7 @@ func (r *run) fail(ctx context.Context, e LogEntry, summary *Summary) error {
 	e.Status = store.StatusFailure
 	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
 	r.doc.Status, r.doc.Message, r.doc.Summary = store.StatusFailure, e.Message, summary
-	if err := r.s.cfg.Store.FailImport(ctx, r.imp.ID, r.doc.Encode(), r.s.cfg.Now()); err != nil {
+	if err := r.s.cfg.Store.FinishImport(ctx, r.imp.ID, store.StatusFailure, r.doc.Encode(), r.s.cfg.Now()); err != nil {
 		return err
 	}
 	if err := r.s.cfg.Store.DiscardStaged(ctx, r.imp.ID); err != nil {

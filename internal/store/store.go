@@ -97,6 +97,25 @@ type Import struct {
 	FinishedOn  time.Time // zero while pending
 }
 
+// Export is one bot export request (a BER).
+type Export struct {
+	ID         string // ber-<uuid>
+	Seq        int64  // acceptance order, assigned by CreateExport
+	AccountID  string
+	BotID      string
+	VersionID  string // the version exported: the current one at acceptance
+	CreatedBy  string
+	ExportType string // latest or published, echoed
+	Options    []byte // the request's options (exporter's JSON)
+	Status     string // pending, success, failure
+	FileID     string // 24 hex id of the zip, on success
+	BlobKey    string
+	FileSize   int64
+	Message    string // on failure
+	CreatedOn  time.Time
+	FinishedOn time.Time
+}
+
 // Bot is a bot that at least one successful import created.
 type Bot struct {
 	ID              string // st-<uuid>
@@ -199,8 +218,10 @@ type Store interface {
 	ImportDoc(ctx context.Context, accountID, id string) ([]byte, error)
 	// SaveImportDoc replaces the document of a pending import.
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
-	// FailImport ends a pending import with status failure.
-	FailImport(ctx context.Context, id string, doc []byte, at time.Time) error
+	// FinishImport ends a pending import with status (success or failure)
+	// and its final document, without touching any bot (failures, dry runs).
+	// An import that is no longer pending gives ErrNotFound.
+	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	// ImportQueuedBefore reports whether the bot has a pending import accepted
 	// before seq: imports into one bot run one at a time, in order.
 	ImportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error)
@@ -213,6 +234,12 @@ type Store interface {
 	// records and links (a retried or failed import starts clean).
 	DiscardStaged(ctx context.Context, importID string) error
 	PutRecords(ctx context.Context, accountID, versionID string, recs []Record) error
+	// PutRecordRefs adds records whose bodies are already stored for the
+	// account under their Hash (records of other versions); Body is ignored.
+	PutRecordRefs(ctx context.Context, accountID, versionID string, recs []Record) error
+	// DiscardVersion deletes one staged version with its records and links;
+	// a committed version is left alone.
+	DiscardVersion(ctx context.Context, versionID string) error
 	// CopyRecords copies a version's records and links into a staged
 	// version, leaving out the records whose kind and identity are in drop,
 	// and the links from them.
@@ -231,6 +258,8 @@ type Store interface {
 	// Bots lists an account's bots by creation time, then id.
 	Bots(ctx context.Context, accountID string, offset, limit int) ([]*Bot, int, error)
 	Version(ctx context.Context, accountID, versionID string) (*Version, error)
+	// Versions lists a bot's committed versions, oldest first.
+	Versions(ctx context.Context, accountID, botID string) ([]*Version, error)
 	// Records calls fn with every record of a version whose file and member
 	// match (every record, whatever file, when member is "*"), in file,
 	// member, seq order. Another account's version yields no records. Bodies
@@ -239,6 +268,24 @@ type Store interface {
 	// RecordMeta lists a version's records without their bodies.
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]Record, error)
 	Links(ctx context.Context, versionID string) ([]Link, error)
+
+	// CreateExport writes exp and calls enqueue in the same transaction.
+	CreateExport(ctx context.Context, exp *Export, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	// Export returns an export request of the account.
+	Export(ctx context.Context, accountID, id string) (*Export, error)
+	// ExportByID returns an export request whatever its account: download
+	// links are authorized by their signature, not by an app.
+	ExportByID(ctx context.Context, id string) (*Export, error)
+	// LatestExport returns the bot's most recent export request.
+	LatestExport(ctx context.Context, accountID, botID string) (*Export, error)
+	// FinishExport ends a pending export with its status, file and message.
+	FinishExport(ctx context.Context, exp *Export) error
+	// ExportQueuedBefore reports whether the bot has a pending export
+	// accepted before seq: exports of one bot run one at a time.
+	ExportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error)
+	// DeleteFinishedExports removes export requests that ended before cutoff
+	// and returns their blob keys, for the caller to delete.
+	DeleteFinishedExports(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
 
 	// Setting and PutSetting keep small server-wide values (signing keys).
 	Setting(ctx context.Context, key string) ([]byte, error)

@@ -77,12 +77,15 @@ func (db *DB) SaveImportDoc(ctx context.Context, id string, doc []byte) error {
 	return nil
 }
 
-// FailImport implements store.Store.
-func (db *DB) FailImport(ctx context.Context, id string, doc []byte, at time.Time) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = 'failure', doc = $2, finished_on = $3 WHERE id = $1 AND status = 'pending'`,
-		id, bytesArg(doc), ms(at))
+// FinishImport implements store.Store.
+func (db *DB) FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error {
+	if status != store.StatusSuccess && status != store.StatusFailure {
+		return fmt.Errorf("finish import: status %q is not final", status)
+	}
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3 WHERE id = $1 AND status = 'pending'`,
+		id, bytesArg(doc), ms(at), status)
 	if err != nil {
-		return fmt.Errorf("fail import: %w", err)
+		return fmt.Errorf("finish import: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound

@@ -82,6 +82,48 @@ func (db *DB) PutRecords(ctx context.Context, accountID, versionID string, recs 
 	})
 }
 
+// PutRecordRefs implements store.Store.
+func (db *DB) PutRecordRefs(ctx context.Context, accountID, versionID string, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		rec, err := tx.PrepareContext(ctx, `INSERT INTO records (vid, file, member, seq, account_id, kind, ident, ref_id, name, n, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
+		if err != nil {
+			return err
+		}
+		defer rec.Close()
+		for i := range recs {
+			r := &recs[i]
+			if _, err := rec.ExecContext(ctx, versionID, r.File, r.Member, r.Seq, accountID, r.Kind, r.Ident, r.RefID, r.Name, r.Count, r.Hash); err != nil {
+				return fmt.Errorf("put record %s %s[%d]: %w", r.File, r.Member, r.Seq, err)
+			}
+		}
+		return nil
+	})
+}
+
+// DiscardVersion implements store.Store.
+func (db *DB) DiscardVersion(ctx context.Context, versionID string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM versions WHERE id = $1 AND num IS NULL`, versionID).Scan(&one)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM records WHERE vid = $1`, `DELETE FROM links WHERE vid = $1`, `DELETE FROM versions WHERE id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, versionID); err != nil {
+				return fmt.Errorf("discard version: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // CopyRecords implements store.Store.
 func (db *DB) CopyRecords(ctx context.Context, fromID, toID string, drop []store.RecordKey) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
@@ -294,22 +336,43 @@ func (db *DB) Bots(ctx context.Context, accountID string, offset, limit int) ([]
 	return bots, total, rows.Err()
 }
 
-// Version implements store.Store.
-func (db *DB) Version(ctx context.Context, accountID, versionID string) (*store.Version, error) {
+const versionColumns = `id, bot_id, account_id, num, import_id, layout, content_hash, created_on, committed_on`
+
+func scanVersion(row interface{ Scan(...any) error }) (*store.Version, error) {
 	var v store.Version
 	var num sql.NullInt64
 	var importID sql.NullString
 	var created int64
 	var committed sql.NullInt64
-	err := db.R.QueryRowContext(ctx, `SELECT id, bot_id, account_id, num, import_id, layout, content_hash, created_on, committed_on
-		FROM versions WHERE id = $1 AND account_id = $2`, versionID, accountID).
-		Scan(&v.ID, &v.BotID, &v.AccountID, &num, &importID, &v.Layout, &v.ContentHash, &created, &committed)
-	if err != nil {
+	if err := row.Scan(&v.ID, &v.BotID, &v.AccountID, &num, &importID, &v.Layout, &v.ContentHash, &created, &committed); err != nil {
 		return nil, notFound(err)
 	}
 	v.Number, v.ImportID = int(num.Int64), importID.String
 	v.CreatedOn, v.CommittedOn = fromMS(created), fromMS(committed.Int64)
 	return &v, nil
+}
+
+// Version implements store.Store.
+func (db *DB) Version(ctx context.Context, accountID, versionID string) (*store.Version, error) {
+	return scanVersion(db.R.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE id = $1 AND account_id = $2`, versionID, accountID))
+}
+
+// Versions implements store.Store.
+func (db *DB) Versions(ctx context.Context, accountID, botID string) ([]*store.Version, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+versionColumns+` FROM versions WHERE bot_id = $1 AND account_id = $2 AND num IS NOT NULL ORDER BY num`, botID, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 const recordPage = 256

@@ -197,7 +197,7 @@ func testCommitImport(t *testing.T, open opener) {
 		}
 		// A successful import is over: it takes no more documents and cannot fail.
 		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{}`)), store.ErrNotFound, "SaveImportDoc after success")
-		if err := s.FailImport(t.Context(), imp.ID, []byte(`{}`), at); err == nil {
+		if err := s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{}`), at); err == nil {
 			t.Errorf("FailImport of a successful import succeeded")
 		}
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
@@ -225,7 +225,7 @@ func testCommitImport(t *testing.T, open opener) {
 		createImport(t, s, imp)
 		vid := stage(t, s, acct.ID, botID, imp.ID, testLayout, sampleRecords()...)
 		failDoc := []byte(`{"status":"failure"}`)
-		must(t, s.FailImport(t.Context(), imp.ID, failDoc, base), "FailImport")
+		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, failDoc, base), "FailImport")
 
 		for _, importID := range []string{imp.ID, kore.NewImportID()} {
 			err := s.CommitVersion(t.Context(), &store.Commit{
@@ -253,7 +253,7 @@ func testCommitImport(t *testing.T, open opener) {
 		imp := newImport(acct.ID, b.ID, false)
 		createImport(t, s, imp)
 		v2 := stage(t, s, acct.ID, b.ID, imp.ID, testLayout, sampleRecords()[:2]...)
-		must(t, s.FailImport(t.Context(), imp.ID, []byte(`{}`), base), "FailImport")
+		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{}`), base), "FailImport")
 
 		upd := *cur
 		upd.Purpose = "changed"

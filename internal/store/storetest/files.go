@@ -85,7 +85,7 @@ func testFiles(t *testing.T, open opener) {
 		if got, want := expiredIDs(t, s, now, 100), []string{expired.ID}; !sameSet(got, want) {
 			t.Errorf("ExpiredFiles with a pending import = %v, want %v (file %s is in use)", got, want, inUse.ID)
 		}
-		must(t, s.FailImport(t.Context(), imp.ID, []byte(`{"status":"failure"}`), now), "FailImport")
+		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"status":"failure"}`), now), "FailImport")
 		if got, want := expiredIDs(t, s, now, 100), []string{expired.ID, inUse.ID}; !sameSet(got, want) {
 			t.Errorf("ExpiredFiles after the import failed = %v, want %v", got, want)
 		}

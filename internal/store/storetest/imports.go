@@ -162,7 +162,7 @@ func testImports(t *testing.T, open opener) {
 		}
 		wantErrIs(t, s.SaveImportDoc(t.Context(), kore.NewImportID(), []byte(`{}`)), store.ErrNotFound, "SaveImportDoc unknown")
 
-		must(t, s.FailImport(t.Context(), imp.ID, []byte(`{"status":"failure"}`), base), "FailImport")
+		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"status":"failure"}`), base), "FailImport")
 		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{"progress":2}`)), store.ErrNotFound, "SaveImportDoc after FailImport")
 		doc, err = s.ImportDoc(t.Context(), acct.ID, imp.ID)
 		must(t, err, "ImportDoc")
@@ -179,18 +179,18 @@ func testImports(t *testing.T, open opener) {
 		createImport(t, s, imp)
 		createImport(t, s, other)
 		at := base.Add(90 * time.Second)
-		must(t, s.FailImport(t.Context(), imp.ID, []byte(`{"status":"failure"}`), at), "FailImport")
+		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"status":"failure"}`), at), "FailImport")
 		want := *imp
 		want.Status, want.Doc, want.FinishedOn = store.StatusFailure, []byte(`{"status":"failure"}`), at
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
 		wantImport(t, getImport(t, s, acct.ID, other.ID), other)
 
 		// A finished import stays as it ended.
-		if err := s.FailImport(t.Context(), imp.ID, []byte(`{"again":true}`), at.Add(time.Hour)); err == nil {
+		if err := s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"again":true}`), at.Add(time.Hour)); err == nil {
 			t.Errorf("FailImport of a finished import succeeded")
 		}
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
-		if err := s.FailImport(t.Context(), kore.NewImportID(), []byte(`{}`), at); err == nil {
+		if err := s.FinishImport(t.Context(), kore.NewImportID(), store.StatusFailure, []byte(`{}`), at); err == nil {
 			t.Errorf("FailImport of an unknown import succeeded")
 		}
 	})
@@ -216,7 +216,7 @@ func testImports(t *testing.T, open opener) {
 		queued(botA, second.Seq, true, "(second import, first pending)")
 		queued(botA, first.Seq, false, "(first import)")
 		queued(botB, otherBot.Seq, false, "(other bot, earlier imports are of another bot)")
-		must(t, s.FailImport(t.Context(), first.ID, []byte(`{}`), base), "FailImport")
+		must(t, s.FinishImport(t.Context(), first.ID, store.StatusFailure, []byte(`{}`), base), "FailImport")
 		queued(botA, second.Seq, false, "(second import, first finished)")
 	})
 
@@ -228,7 +228,7 @@ func testImports(t *testing.T, open opener) {
 		finish := func(at time.Time) *store.Import {
 			imp := newImport(acct.ID, kore.NewBotID(), true)
 			createImport(t, s, imp)
-			must(t, s.FailImport(t.Context(), imp.ID, []byte(`{}`), at), "FailImport")
+			must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{}`), at), "FailImport")
 			return imp
 		}
 		old := []*store.Import{finish(cutoff.Add(-3 * time.Hour)), finish(cutoff.Add(-2 * time.Hour)), finish(cutoff.Add(-time.Hour))}

@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Commit", testCommit},
 		{"CommitImport", testCommitImport},
 		{"Bots", testBots},
+		{"Exports", testExports},
+		{"VersionOps", testVersionOps},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
