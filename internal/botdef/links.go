@@ -146,3 +146,17 @@ func (d *Definition) PatternLinks() []Link {
 	}
 	return out
 }
+
+// ComponentIdent returns the identity of the file's component with _id id,
+// or "" when the file has none.
+func (d *Definition) ComponentIdent(id string) string { return d.componentIdent(id) }
+
+// ComponentID returns the _id of the file's component with identity ident.
+func (d *Definition) ComponentID(ident string) string {
+	for _, c := range d.Components {
+		if c.Ident() == ident {
+			return c.ID
+		}
+	}
+	return ""
+}

@@ -139,3 +139,6 @@ func eachElement(r *Record, fn func([]byte) error) error {
 	}
 	return nil
 }
+
+// Elements calls fn with each array element a record holds.
+func Elements(r *Record, fn func([]byte) error) error { return eachElement(r, fn) }

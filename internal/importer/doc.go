@@ -35,19 +35,20 @@ const RequestType = "Botimport"
 // Doc is the import status document (contract section 5). Field order is
 // the platform's; botport's additions come last and are omitted when empty.
 type Doc struct {
-	ID          string     `json:"_id"`
-	Status      string     `json:"status"`
-	StreamRefID string     `json:"streamRefId"`
-	StatusLogs  []LogEntry `json:"statusLogs"`
-	CreatedBy   string     `json:"createdBy"`
-	RequestType string     `json:"requestType"`
-	CreatedOn   string     `json:"createdOn"`
-	V           int        `json:"__v"`
-	StreamID    string     `json:"streamId,omitempty"`
-	Message     string     `json:"message,omitempty"`
-	Summary     *Summary   `json:"summary,omitempty"`
-	DryRun      bool       `json:"dryRun,omitempty"`
-	Changes     []Change   `json:"changes,omitempty"`
+	ID            string         `json:"_id"`
+	Status        string         `json:"status"`
+	StreamRefID   string         `json:"streamRefId"`
+	StatusLogs    []LogEntry     `json:"statusLogs"`
+	CreatedBy     string         `json:"createdBy"`
+	RequestType   string         `json:"requestType"`
+	CreatedOn     string         `json:"createdOn"`
+	V             int            `json:"__v"`
+	StreamID      string         `json:"streamId,omitempty"`
+	Message       string         `json:"message,omitempty"`
+	Summary       *Summary       `json:"summary,omitempty"`
+	DryRun        bool           `json:"dryRun,omitempty"`
+	Changes       []Change       `json:"changes,omitempty"`
+	ChangeSummary *ChangeSummary `json:"changeSummary,omitempty"`
 }
 
 // LogEntry is one statusLogs element.
@@ -72,6 +73,7 @@ type Change struct {
 	Ident  string `json:"ident"`
 	Name   string `json:"name,omitempty"`
 	Action string `json:"action"` // create, update, delete, unchanged
+	Detail string `json:"detail,omitempty"`
 }
 
 // newDoc is the document of an accepted import: pending, with only the

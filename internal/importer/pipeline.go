@@ -91,6 +91,9 @@ func (r *run) execute(ctx context.Context) error {
 		}
 	}
 	r.current = LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName}
+	if r.req.DryRun {
+		return r.finishDryRun(ctx)
+	}
 	return r.commit(ctx)
 }
 
@@ -146,7 +149,13 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	}
 	r.records = batch.n
 	if ps.ErrorCount() == 0 {
-		botdef.Validate(r.def, r.cfg, ps, nil)
+		var target *botdef.Target
+		if r.incremental() {
+			if target, err = r.target(ctx); err != nil {
+				return false, err
+			}
+		}
+		botdef.Validate(r.def, r.cfg, ps, target)
 	}
 	for _, name := range src.ignored {
 		ps.Add(&botdef.Problem{File: name, Code: "ignored_file", Severity: botdef.Warning,
@@ -183,12 +192,19 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	if err := r.s.cfg.Store.SetVersionLayout(ctx, r.vid, layout); err != nil {
 		return false, err
 	}
-	var panels []botdef.Link
-	for _, p := range r.def.Panels {
-		panels = append(panels, r.def.PanelLinks(p)...)
+	if r.incremental() {
+		if err := r.merge(ctx); err != nil {
+			return false, err
+		}
 	}
-	if err := r.putLinks(ctx, panels); err != nil {
-		return false, err
+	if r.req.Options.Selects(botdef.GroupBotTask) || !r.incremental() {
+		var panels []botdef.Link
+		for _, p := range r.def.Panels {
+			panels = append(panels, r.def.PanelLinks(p)...)
+		}
+		if err := r.putLinks(ctx, panels); err != nil {
+			return false, err
+		}
 	}
 	if summary.Warnings > 0 {
 		r.doc.Summary = summary
@@ -242,38 +258,92 @@ func (r *run) checkFunctions(ps *botdef.Problems) error {
 }
 
 // stages lists the entries after Bot Definition, in the platform's order.
+// An incremental import has the rows of the groups it selects (contract
+// 5.3) and a Dialog entry per dialog it writes (stubs are not written).
 func (r *run) stages() []stage {
 	d := r.def
+	inc := r.incremental()
+	sel := func(group string) bool { return !inc || r.req.Options.Selects(group) }
 	links := func(ls []botdef.Link) func(context.Context) error {
 		return func(ctx context.Context) error { return r.putLinks(ctx, ls) }
 	}
-	out := []stage{
-		{TaskIdpConfigurations, "IdpConfigurations", nil},
-		{TaskCustomTemplates, "CustomTemplates", nil},
-		{TaskBotFunctions, "Bot Functions", r.stageFunctions},
+	var out []stage
+	if sel(botdef.GroupBotSettings) {
+		out = append(out, stage{TaskIdpConfigurations, "IdpConfigurations", nil})
 	}
-	for _, w := range d.Widgets {
-		out = append(out, stage{TaskWidget, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
+	if sel(botdef.GroupBotTask) {
+		out = append(out, stage{TaskCustomTemplates, "CustomTemplates", nil})
 	}
-	for _, dl := range d.Dialogs {
-		out = append(out, stage{TaskDialog, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
+	if sel(botdef.GroupBotSettings) || len(r.src.functions) > 0 {
+		out = append(out, stage{TaskBotFunctions, "Bot Functions", r.stageFunctions})
 	}
-	for _, f := range d.Forms {
-		out = append(out, stage{TaskForm, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
-	}
-	for _, e := range d.Events {
-		if e.Enabled {
-			out = append(out, stage{TaskEvent, e.Key, links(d.EventLinks(e))})
+	if sel(botdef.GroupBotTask) {
+		for _, w := range d.Widgets {
+			out = append(out, stage{TaskWidget, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
+		}
+		for _, dl := range d.Dialogs {
+			if inc && dl.Stub {
+				continue
+			}
+			out = append(out, stage{TaskDialog, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
 		}
 	}
-	return append(out,
-		stage{TaskKnowledgeTasks, "KnowledgeTasks", links(d.GraphLinks())},
-		stage{TaskUtterances, "Utterences", links(d.UtteranceLinks())},
-		stage{TaskPatterns, "Patterns", links(d.PatternLinks())},
-		stage{TaskStandardResponses, "Standard Responses", nil},
-		stage{TaskBotVariables, "BotVariables", nil},
-		stage{TaskSmallTalk, "SmallTalk", nil},
-	)
+	if sel(botdef.GroupForms) {
+		for _, f := range d.Forms {
+			out = append(out, stage{TaskForm, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
+		}
+	}
+	if sel(botdef.GroupNLPSettings) {
+		for _, e := range d.Events {
+			if e.Enabled {
+				out = append(out, stage{TaskEvent, e.Key, links(d.EventLinks(e))})
+			}
+		}
+	}
+	for _, row := range []struct {
+		group, taskType, taskName string
+		work                      func(context.Context) error
+	}{
+		{botdef.GroupKnowledgeGraph, TaskKnowledgeTasks, "KnowledgeTasks", links(d.GraphLinks())},
+		{botdef.GroupUtterances, TaskUtterances, "Utterences", links(d.UtteranceLinks())},
+		{botdef.GroupPatterns, TaskPatterns, "Patterns", links(d.PatternLinks())},
+		{botdef.GroupStandardResponses, TaskStandardResponses, "Standard Responses", nil},
+		{botdef.GroupBotVariables, TaskBotVariables, "BotVariables", nil},
+		{botdef.GroupSmallTalk, TaskSmallTalk, "SmallTalk", nil},
+	} {
+		if sel(row.group) {
+			out = append(out, stage{row.taskType, row.taskName, row.work})
+		}
+	}
+	return out
+}
+
+// incremental reports whether this is an incremental import into a bot.
+func (r *run) incremental() bool { return r.bot != nil && r.req.Options != nil }
+
+// target lists what the target bot contributes to reference checks.
+func (r *run) target(ctx context.Context) (*botdef.Target, error) {
+	meta, err := r.s.cfg.Store.RecordMeta(ctx, r.imp.AccountID, r.bot.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	t := &botdef.Target{DialogRefs: map[string]bool{}, ComponentRefs: map[string]bool{}, Namespaces: map[string]bool{},
+		ContentKeys: map[string]bool{}, EnvKeys: map[string]bool{}}
+	for _, rec := range meta {
+		switch rec.Kind {
+		case botdef.KindDialog:
+			t.DialogRefs[firstNonEmpty(rec.RefID, rec.Ident)] = true
+		case botdef.KindComponent:
+			t.ComponentRefs[rec.Ident] = true
+		case botdef.KindNamespace:
+			t.Namespaces[rec.RefID] = true
+		case botdef.KindContentVariable:
+			t.ContentKeys[rec.Ident] = true
+		case botdef.KindEnvVariable:
+			t.EnvKeys[rec.Ident] = true
+		}
+	}
+	return t, nil
 }
 
 func (r *run) putLinks(ctx context.Context, ls []botdef.Link) error {
@@ -375,7 +445,12 @@ func (r *run) commit(ctx context.Context) error {
 	}
 	c := &store.Commit{Bot: bot, NewBot: r.imp.NewBot, VersionID: r.vid, ImportID: r.imp.ID, Doc: r.doc.Encode(), At: now}
 	if r.bot != nil {
-		c.BaseVersionID = r.bot.VersionID
+		if r.incremental() {
+			// The result was merged from this version: it must still be
+			// current (a bot-functions write or a restore may have moved it;
+			// the job then runs again on the new one).
+			c.BaseVersionID = r.bot.VersionID
+		}
 		bot.Purpose = firstNonEmpty(d.Purpose, r.bot.Purpose)
 		bot.Color = firstNonEmpty(d.Color, r.bot.Color)
 		// An import without an icon or scripts keeps the bot's.

@@ -89,7 +89,7 @@ func (s *Service) newRun(imp *store.Import, attempt int) (*run, error) {
 	}
 	// A rerun starts again after importRequest (contract 5.4, restart).
 	doc.StatusLogs = doc.StatusLogs[:1]
-	doc.Status, doc.Message, doc.Summary, doc.Changes = store.StatusPending, "", nil, nil
+	doc.Status, doc.Message, doc.Summary, doc.Changes, doc.ChangeSummary = store.StatusPending, "", nil, nil, nil
 	return &run{s: s, imp: imp, req: &req, doc: doc, attempt: attempt}, nil
 }
 
