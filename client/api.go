@@ -201,6 +201,7 @@ type Change struct {
 	Ident  string `json:"ident"`
 	Name   string `json:"name,omitempty"`
 	Action string `json:"action"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // ImportNew starts an import as a new bot.

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/botgen"
 	"github.com/botport/botport/internal/fixture"
+	"github.com/botport/botport/internal/store/sqlite"
 )
 
 // TestMain lets the test binary act as the botport binary, so crash tests
@@ -200,4 +202,99 @@ func TestSIGKILLResumesImports(t *testing.T) {
 	if reclaimed == "" && running > 0 {
 		t.Errorf("an import was running at the kill but the restart reclaimed none")
 	}
+}
+
+// TestKillBetweenStages kills the server while an import into an existing
+// bot is between stages (past Bot Definition, before importBot): the bot's
+// current version must be exactly what it was, and after a restart the
+// import runs again and commits.
+func TestKillBetweenStages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	data := t.TempDir()
+	p1 := startProc(t, data)
+	c := client.New(p1.URL, p1.AppID, p1.Secret)
+	ctx := context.Background()
+	base, err := c.ImportNew(ctx, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	botID := wait(t, c, base.ID).StreamID
+
+	// Many dialogs: many stages, each saved as it finishes.
+	gen := t.TempDir()
+	if err := botgen.WriteDir(gen, botgen.Spec{Name: "Demobot1", Dialogs: 1500, Utterances: 30_000, FAQs: 100, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	req := uploadExport(t, c, fixture.Export{Name: "generated", Dir: gen})
+	req.Icon = ""
+	start, err := c.ImportInto(ctx, botID, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen int
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		st, err := c.ImportStatus(ctx, start.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Status != "pending" {
+			t.Fatalf("the import ended (%s) before it could be caught between stages", st.Status)
+		}
+		if seen = len(st.StatusLogs); seen > 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no progress")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	p1.kill(t)
+	t.Logf("SIGKILL after %d status entries (last: Dialog stages of 1,500)", seen)
+
+	st, err := sqlite.Open(ctx, data+"/botport.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accountID string
+	if acct, err := st.Account(ctx, "default"); err == nil {
+		accountID = acct.ID
+	}
+	bot, err := st.Bot(ctx, accountID, botID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, _ := st.Versions(ctx, accountID, botID)
+	st.Close()
+	if bot.Version != 1 || len(vs) != 1 || vs[0].ID != bot.VersionID {
+		t.Fatalf("after the kill the bot is at version %d (%d versions); want it untouched at 1", bot.Version, len(vs))
+	}
+
+	p2 := startProc(t, data)
+	c2 := client.New(p2.URL, p1.AppID, p1.Secret)
+	done := wait(t, c2, start.ID)
+	if done.Status != "success" {
+		t.Fatalf("after restart: %s %s", done.Status, done.Message)
+	}
+	dialogs := 0
+	for _, e := range done.StatusLogs {
+		if e.TaskType == "Dialog" {
+			dialogs++
+		}
+	}
+	if dialogs != 1500 {
+		t.Errorf("%d Dialog entries after the rerun, want 1500 (each once)", dialogs)
+	}
+	st, err = sqlite.Open(ctx, data+"/botport.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bot, _ = st.Bot(ctx, accountID, botID)
+	if bot.Version != 2 {
+		t.Errorf("after the rerun the bot is at version %d, want 2", bot.Version)
+	}
+	t.Logf("after restart: the import reran and committed version 2")
 }
