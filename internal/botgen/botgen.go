@@ -76,7 +76,9 @@ func (g *gen) uuid() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func (g *gen) hex24() string { return fmt.Sprintf("%012x%012x", g.rnd.Uint64()&0xffffffffffff, g.rnd.Uint64()&0xffffffffffff) }
+func (g *gen) hex24() string {
+	return fmt.Sprintf("%012x%012x", g.rnd.Uint64()&0xffffffffffff, g.rnd.Uint64()&0xffffffffffff)
+}
 
 func (g *gen) printf(format string, args ...any) {
 	if g.err == nil {
