@@ -59,10 +59,10 @@ func (r *run) finishDryRun(ctx context.Context) error {
 // version because the request has none.
 func (r *run) carried() map[string]bool {
 	c := map[string]bool{}
-	if r.bot != nil && r.src.icon == nil {
+	if r.bot != nil && r.src.Icon == nil {
 		c[botdef.KindIcon] = true
 	}
-	if r.bot != nil && len(r.src.functions) == 0 {
+	if r.bot != nil && len(r.src.Functions) == 0 {
 		c[botdef.KindBotFunction] = true
 	}
 	return c

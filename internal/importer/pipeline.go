@@ -1,18 +1,14 @@
 package importer
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
-	"unicode/utf8"
 
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/bundle"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 )
@@ -28,7 +24,7 @@ type run struct {
 
 	bot     *store.Bot // target of an import into an existing bot
 	vid     string     // staged version
-	src     *sources
+	src     *bundle.Bundle
 	def     *botdef.Definition
 	cfg     *botdef.Config
 	iconID  string
@@ -71,7 +67,7 @@ func (r *run) execute(ctx context.Context) error {
 	}
 	ok, err := r.botDefinition(ctx)
 	if r.src != nil {
-		defer r.src.close()
+		defer r.src.Close()
 	}
 	if err != nil || !ok {
 		return err
@@ -100,90 +96,38 @@ func (r *run) execute(ctx context.Context) error {
 // botDefinition reads, stages and validates the whole upload. It reports
 // false when the upload failed (the failure is recorded).
 func (r *run) botDefinition(ctx context.Context) (bool, error) {
-	src, err := r.openSources(ctx)
+	failUpload := func(msg string) (bool, error) {
+		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: msg,
+			Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: msg}}}, &Summary{Errors: 1})
+	}
+	b, err := r.openBundle(ctx)
 	if err != nil {
 		if ce, ok := asContent(err); ok {
-			return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: ce.msg,
-				Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: ce.msg}}}, &Summary{Errors: 1})
+			return failUpload(ce.msg)
 		}
 		return false, err
 	}
-	r.src = src
-	ps := &botdef.Problems{Max: r.s.cfg.MaxProblems}
+	r.src = b
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
-	emit := func(rec *botdef.Record) error { return batch.put(ctx, rec) }
-
-	parse := func(s source, fn func(io.Reader) error) error {
-		rc, err := s.open()
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		return fn(rc)
+	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems}
+	if r.incremental() {
+		opts.Target = func() (*botdef.Target, error) { return r.target(ctx) }
 	}
-	err = parse(src.config, func(rd io.Reader) (err error) {
-		r.cfg, err = botdef.ParseConfig(rd, emit, ps)
-		return err
-	})
-	if err == nil {
-		err = parse(src.def, func(rd io.Reader) (err error) {
-			r.def, err = botdef.ParseDefinition(rd, emit, ps, botdef.Options{MaxProblems: r.s.cfg.MaxProblems})
-			return err
-		})
-	}
-	if err == nil && src.icon != nil {
-		err = r.stageIcon(ctx, batch, ps)
-	}
-	if err == nil {
-		err = r.checkFunctions(ps)
-	}
+	res, err := bundle.Check(b, func(rec *botdef.Record) error { return batch.put(ctx, rec) }, opts)
 	if err == nil {
 		err = batch.flush(ctx)
 	}
 	if err != nil {
 		if ce, ok := asContent(err); ok {
-			return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: ce.msg,
-				Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: ce.msg}}}, &Summary{Errors: 1})
+			return failUpload(ce.msg)
 		}
 		return false, err
 	}
-	r.records = batch.n
-	if ps.ErrorCount() == 0 {
-		var target *botdef.Target
-		if r.incremental() {
-			if target, err = r.target(ctx); err != nil {
-				return false, err
-			}
-		}
-		botdef.Validate(r.def, r.cfg, ps, target)
-	}
-	for _, name := range src.ignored {
-		ps.Add(&botdef.Problem{File: name, Code: "ignored_file", Severity: botdef.Warning,
-			Message: "the zip entry " + name + " is not part of an export and was ignored"})
-	}
-	errs, warns := ps.Errors(), ps.Warnings()
-	all := append(append([]*botdef.Problem{}, errs...), warns...)
-	for _, s := range []source{src.def, src.config} {
-		file := botdef.FileDefinition
-		if s.name != src.def.name {
-			file = botdef.FileConfig
-		}
-		if err := botdef.Locate(file, all, s.open); err != nil {
-			return false, err
-		}
-	}
-	for _, p := range all { // problems cite the upload's own names (zip entry paths)
-		switch p.File {
-		case botdef.FileDefinition:
-			p.File = src.def.name
-		case botdef.FileConfig:
-			p.File = src.config.name
-		}
-	}
-	summary := &Summary{Errors: ps.ErrorCount(), Warnings: ps.WarningCount()}
-	if summary.Errors > 0 {
+	r.def, r.cfg, r.iconID, r.records = res.Definition, res.Config, res.IconID, res.Records
+	summary := &Summary{Errors: res.ErrorCount, Warnings: res.WarningCount}
+	if !res.OK() {
 		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName,
-			Message: botdef.Summary(errs, summary.Errors), Errors: errs, Warnings: warns}, summary)
+			Message: res.Summary(), Errors: res.Errors, Warnings: res.Warnings}, summary)
 	}
 	layout, err := json.Marshal(botdef.Layout{Definition: r.def.Members, Config: r.cfg.Members})
 	if err != nil {
@@ -209,7 +153,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	if summary.Warnings > 0 {
 		r.doc.Summary = summary
 	}
-	return true, r.done(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Status: "success", Warnings: warns})
+	return true, r.done(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Status: "success", Warnings: res.Warnings})
 }
 
 // uploadName is the file a whole-upload problem cites.
@@ -218,43 +162,6 @@ func (r *run) uploadName() string {
 		return "export.zip"
 	}
 	return botdef.FileDefinition
-}
-
-var pngMagic = []byte("\x89PNG\r\n\x1a\n")
-
-func (r *run) stageIcon(ctx context.Context, batch *batcher, ps *botdef.Problems) error {
-	b, err := readAll(*r.src.icon, 1<<30)
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(b, pngMagic) {
-		// Real exports carry damaged icons (code-review-bot): keep the bytes.
-		ps.Add(&botdef.Problem{File: r.src.icon.name, Code: "icon_not_png", Severity: botdef.Warning,
-			Message: "the icon is not a PNG image; it is kept as uploaded"})
-	}
-	rec := &botdef.Record{File: botdef.FileIcon, Kind: botdef.KindIcon, Ident: "icon", Name: botdef.FileIcon, Body: b}
-	sum := sha256.Sum256(b)
-	r.iconID = hex.EncodeToString(sum[:12])
-	return batch.put(ctx, rec)
-}
-
-// checkFunctions validates the bot-functions scripts: text, one per name.
-func (r *run) checkFunctions(ps *botdef.Problems) error {
-	seen := map[string]bool{}
-	for _, f := range r.src.functions {
-		b, err := readAll(f, 1<<30)
-		if err != nil {
-			return err
-		}
-		switch {
-		case !utf8.Valid(b):
-			ps.Add(&botdef.Problem{File: f.name, Code: "not_text", Message: "the bot functions file is not UTF-8 text"})
-		case seen[f.name]:
-			ps.Add(&botdef.Problem{File: f.name, Code: "duplicate_file", Message: "two bot functions files are named " + f.name})
-		}
-		seen[f.name] = true
-	}
-	return nil
 }
 
 // stages lists the entries after Bot Definition, in the platform's order.
@@ -274,7 +181,7 @@ func (r *run) stages() []stage {
 	if sel(botdef.GroupBotTask) {
 		out = append(out, stage{TaskCustomTemplates, "CustomTemplates", nil})
 	}
-	if sel(botdef.GroupBotSettings) || len(r.src.functions) > 0 {
+	if sel(botdef.GroupBotSettings) || len(r.src.Functions) > 0 {
 		out = append(out, stage{TaskBotFunctions, "Bot Functions", r.stageFunctions})
 	}
 	if sel(botdef.GroupBotTask) {
@@ -360,12 +267,12 @@ func (r *run) putLinks(ctx context.Context, ls []botdef.Link) error {
 // stageFunctions writes the bot-functions scripts into the version.
 func (r *run) stageFunctions(ctx context.Context) error {
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
-	for _, f := range r.src.functions {
-		b, err := readAll(f, 1<<30)
+	for _, f := range r.src.Functions {
+		b, err := bundle.ReadAll(f)
 		if err != nil {
 			return err
 		}
-		if err := batch.put(ctx, &botdef.Record{File: f.name, Kind: botdef.KindBotFunction, Ident: f.name, Name: f.name, Body: b}); err != nil {
+		if err := batch.put(ctx, &botdef.Record{File: f.Name, Kind: botdef.KindBotFunction, Ident: f.Name, Name: f.Name, Body: b}); err != nil {
 			return err
 		}
 	}
@@ -454,10 +361,10 @@ func (r *run) commit(ctx context.Context) error {
 		bot.Purpose = firstNonEmpty(d.Purpose, r.bot.Purpose)
 		bot.Color = firstNonEmpty(d.Color, r.bot.Color)
 		// An import without an icon or scripts keeps the bot's.
-		if r.src.icon == nil {
+		if r.src.Icon == nil {
 			c.CarryKinds = append(c.CarryKinds, botdef.KindIcon)
 		}
-		if len(r.src.functions) == 0 {
+		if len(r.src.Functions) == 0 {
 			c.CarryKinds = append(c.CarryKinds, botdef.KindBotFunction)
 		}
 	}
