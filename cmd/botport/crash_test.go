@@ -243,7 +243,10 @@ func TestKillBetweenStages(t *testing.T) {
 		if st.Status != "pending" {
 			t.Fatalf("the import ended (%s) before it could be caught between stages", st.Status)
 		}
-		if seen = len(st.StatusLogs); seen > 3 {
+		// Bot Definition is saved the moment it ends; the stages after it
+		// are saved every 100 ms at most, so a loaded machine may finish
+		// them between two polls.
+		if seen = len(st.StatusLogs); seen >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -252,7 +255,7 @@ func TestKillBetweenStages(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	p1.kill(t)
-	t.Logf("SIGKILL after %d status entries (last: Dialog stages of 1,500)", seen)
+	t.Logf("SIGKILL after %d status entries, of about 1,515", seen)
 
 	st, err := sqlite.Open(ctx, data+"/botport.db")
 	if err != nil {

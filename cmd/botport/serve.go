@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/httpapi"
 	"github.com/botport/botport/internal/importer"
@@ -40,6 +42,8 @@ type serveConfig struct {
 	fileTTL, retention    time.Duration
 	leeway, importTimeout time.Duration
 	shutdownGrace         time.Duration
+	publicURL             string
+	downloadTTL           time.Duration
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -63,17 +67,37 @@ func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
 	s.integer(&c.zipTotal, "zip-max-bytes", 1<<30, "most uncompressed bytes in an export zip")
 	s.integer(&c.zipRatio, "zip-max-ratio", 200, "highest compression ratio of a zip entry over 1 MiB")
 	s.duration(&c.fileTTL, "file-ttl", 24*time.Hour, "how long an uploaded file id stays valid")
-	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import requests are kept")
+	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import and export requests are kept")
 	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
 	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
 	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
+	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
+	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
+			return err
+		}
+		if err := c.check(); err != nil {
 			return err
 		}
 		return serve(cmd.Context(), c, stdout, stderr)
 	}
 	return cmd
+}
+
+// check refuses settings serve cannot honour, before anything starts.
+func (c *serveConfig) check() error {
+	if c.publicURL != "" {
+		u, err := url.Parse(c.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url %q: want an absolute http or https URL such as https://bots.example.com", c.publicURL)
+		}
+		c.publicURL = strings.TrimRight(c.publicURL, "/")
+	}
+	if c.downloadTTL <= 0 {
+		return fmt.Errorf("--download-ttl %v: must be positive", c.downloadTTL)
+	}
+	return nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -144,21 +168,32 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
 		Timeout:     c.importTimeout,
 	})
+	exp := exporter.New(exporter.Config{
+		Store: st, Blobs: blobs, Logger: log,
+		LinkTTL: c.downloadTTL,
+		Timeout: c.importTimeout,
+	})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, imp.Worker())
 	river.AddWorker(workers, imp.CleanupWorker(c.retention))
+	river.AddWorker(workers, exp.Worker())
+	river.AddWorker(workers, exp.CleanupWorker(c.retention))
+	every := func(args river.JobArgs) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})
+	}
 	jobs, err := queue.New(riversqlite.New(st.W), workers, queue.Config{
 		Workers:    int(c.workers),
 		JobTimeout: c.importTimeout,
 		Logger:     log,
-		Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
-			func() (river.JobArgs, *river.InsertOpts) { return importer.CleanupArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})},
+		Periodic:   []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
 	})
 	if err != nil {
 		return err
 	}
 	imp.SetJobs(jobs)
+	exp.SetJobs(jobs)
 	if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
 		return err
 	} else if n > 0 {
@@ -172,9 +207,10 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 
 	ready := &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
-		Store: st, Blobs: blobs, Importer: imp, Logger: log, Ready: ready,
+		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: ready,
 		Verifier:    &auth.Verifier{Apps: st, Leeway: c.leeway},
 		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
+		PublicURL: c.publicURL,
 	})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

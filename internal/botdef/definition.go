@@ -71,8 +71,8 @@ type indexed struct {
 }
 
 type indexedPair struct {
-	index int
-	a, b  string
+	index, sub int
+	a, b       string
 }
 
 type sentenceFact struct {
@@ -116,10 +116,13 @@ func (d *Definition) Name() string { return d.LocaleNames[d.DefaultLanguage] }
 // Description is the bot's description in its default language.
 func (d *Definition) Description() string { return d.Descriptions[d.DefaultLanguage] }
 
-// IsExport reports whether the file looked like a Kore.ai bot export.
+// IsExport reports whether the file looks like a Kore.ai bot export: it has
+// dialogs and dialogComponents arrays, a localeData object and a
+// defaultLanguage string (export-format.md section 3).
 func (d *Definition) IsExport() bool {
-	for _, m := range []string{"dialogs", "dialogComponents", "localeData", "defaultLanguage"} {
-		if _, ok := d.memberKinds[m]; !ok {
+	want := map[string]jsontext.Kind{"dialogs": '[', "dialogComponents": '[', "localeData": '{', "defaultLanguage": '"'}
+	for m, k := range want {
+		if d.memberKinds[m] != k {
 			return false
 		}
 	}
@@ -144,6 +147,7 @@ func ParseDefinition(r io.Reader, emit func(*Record) error, ps *Problems, opts O
 	}
 	p := newParser(FileDefinition, r, emit, ps, opts)
 	p.isObjectCollection = func(m string) bool { return m == "botEvents" }
+	p.onMember = func(member string, k jsontext.Kind) { d.memberKinds[member] = k }
 	p.kindOf = CollectionKind
 	p.onValue = func(member string, raw jsontext.Value, start int64) error {
 		d.memberKinds[member] = raw.Kind()
@@ -412,8 +416,8 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 			g.taxonomy[string(t.NodeID)] = true
 		}
 		for j, t := range v.Taxonomy {
-			for _, parent := range t.Parent {
-				g.parents = append(g.parents, indexedPair{j, string(t.NodeID), parent})
+			for k, parent := range t.Parent {
+				g.parents = append(g.parents, indexedPair{j, k, string(t.NodeID), parent})
 			}
 		}
 		for j, f := range v.Faqs.Faqs {

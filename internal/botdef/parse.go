@@ -53,6 +53,8 @@ type parser struct {
 	onValue func(member string, raw jsontext.Value, start int64) error
 	// onEvent sees each member of an object member stored per member.
 	onEvent func(member, key string, raw jsontext.Value, start int64) error
+	// onMember, when set, sees each top-level member's JSON kind.
+	onMember func(member string, kind jsontext.Kind)
 	// isObjectCollection says which object members are stored per member.
 	isObjectCollection func(member string) bool
 	// kindOf gives the record kind of an array member ("" for a setting).
@@ -98,6 +100,9 @@ func (p *parser) walk() error {
 		}
 		member := name.String()
 		kind := p.dec.PeekKind()
+		if p.onMember != nil {
+			p.onMember(member, kind)
+		}
 		switch {
 		case kind == '[' && p.kindOf(member) != "":
 			err = p.array(member)
@@ -113,9 +118,21 @@ func (p *parser) walk() error {
 	if _, err := p.dec.ReadToken(); err != nil {
 		return p.syntax(err)
 	}
+	// Where trailing data starts: after the whitespace already buffered.
+	start := p.dec.InputOffset()
+	ub := p.dec.UnreadBuffer()
+	n := 0
+	for n < len(ub) && (ub[n] == ' ' || ub[n] == '\t' || ub[n] == '\n' || ub[n] == '\r') {
+		n++
+	}
+	known := n < len(ub)
 	if _, err := p.dec.ReadToken(); err != io.EOF {
 		if err == nil {
-			err = &jsontext.SyntacticError{ByteOffset: p.dec.InputOffset(), Err: errors.New("unexpected data after the top-level object")}
+			off := p.dec.InputOffset()
+			if known {
+				off = start + int64(n)
+			}
+			err = &jsontext.SyntacticError{ByteOffset: off, Err: errors.New("unexpected data after the top-level object")}
 		}
 		return p.syntax(err)
 	}

@@ -197,7 +197,7 @@ func (v *validator) node(n Node, base []any, label string, nodeIDs map[string]bo
 func (v *validator) transitions(ts []Transition, at func(...any) string, label string, nodeIDs map[string]bool) {
 	for k, t := range ts {
 		if t.Target != nil && *t.Target != "" && *t.Target != "end" && !nodeIDs[*t.Target] {
-			v.err(at("transitions", k), "dangling_transition", label, "transition targets unknown node "+strconv.Quote(*t.Target))
+			v.err(at("transitions", k, t.targetKey), "dangling_transition", label, "transition targets unknown node "+strconv.Quote(*t.Target))
 		}
 		if t.IfField != nil && *t.IfField != "" && !nodeIDs[*t.IfField] {
 			v.err(at("transitions", k, "if", "field"), "dangling_condition", label, "condition tests unknown node "+strconv.Quote(*t.IfField))
@@ -275,7 +275,7 @@ func (v *validator) nlp() {
 		}
 		for _, p := range g.parents {
 			if !g.taxonomy[p.b] {
-				v.warn(pointer("knowledgeTasks", g.index, "taxonomy", p.index, "parent"), "unknown_parent", label,
+				v.warn(pointer("knowledgeTasks", g.index, "taxonomy", p.index, "parent", p.sub), "unknown_parent", label,
 					"taxonomy node "+strconv.Quote(p.a)+" has unknown parent "+strconv.Quote(p.b))
 			}
 		}

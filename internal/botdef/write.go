@@ -142,3 +142,7 @@ func eachElement(r *Record, fn func([]byte) error) error {
 
 // Elements calls fn with each array element a record holds.
 func Elements(r *Record, fn func([]byte) error) error { return eachElement(r, fn) }
+
+// Chunked reports whether a member's records hold runs of elements (a JSON
+// array) rather than one element each.
+func Chunked(member string) bool { return chunked[member] }

@@ -109,7 +109,7 @@ func (f *fields) object(name string) (json.RawMessage, error) {
 		raw = json.RawMessage(s)
 	}
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` { // an empty string counts as absent
 		return nil, nil
 	}
 	if raw[0] != '{' || !json.Valid(raw) {
@@ -141,4 +141,27 @@ func (f *fields) boolean(name string) (bool, error) {
 		return true, nil
 	}
 	return false, kore.ErrValidation
+}
+
+// has reports whether a field is present; null and the empty string count
+// as absent.
+func (f *fields) has(name string) bool {
+	if f.json != nil {
+		raw, ok := f.json[name]
+		return ok && string(raw) != "null"
+	}
+	vals := f.form[name]
+	return len(vals) > 0 && vals[0] != ""
+}
+
+// optBool is boolean that also tells an absent field (nil) from false.
+func (f *fields) optBool(name string) (*bool, error) {
+	if !f.has(name) {
+		return nil, nil
+	}
+	b, err := f.boolean(name)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/kore"
 )
 
@@ -16,6 +17,17 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.route(mux, "GET", p+"/bot/import/status/{bir}", s.authed(auth.ScopeImport, s.importStatus))
 	s.route(mux, "POST", p+"/bot/{botId}/import/botfunctions", s.authed(auth.ScopeImport, s.importFunctions))
 	s.route(mux, "GET", p+"/bots", s.authed(auth.ScopeImport, s.listBots))
+	if s.cfg.Exporter != nil {
+		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, s.exportStart))
+		s.route(mux, "GET", p+"/bot/{botId}/export/status", s.authed(auth.ScopeExport, s.exportStatus))
+		// No credentials: the link's signature is the authorization.
+		s.route(mux, "GET", exporter.DownloadPath+"{ber}", s.exportDownload) // the path links are built with
+	}
+
+	// botport's own features live outside /api/public.
+	const b = "/api/botport"
+	s.route(mux, "GET", b+"/bots/{botId}/versions", s.authed(auth.ScopeImport, s.listVersions))
+	s.route(mux, "POST", b+"/bots/{botId}/versions/{version}/restore", s.authed(auth.ScopeImport, s.restoreVersion))
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })

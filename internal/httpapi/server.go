@@ -1,6 +1,7 @@
 // Package httpapi serves botport's Kore.ai-compatible public API: routes,
 // the auth header, request bodies, response documents and the error
-// envelope. It knows nothing of SQL; it calls the importer and the store.
+// envelope. It knows nothing of SQL; it calls the importer, the exporter
+// and the store.
 package httpapi
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/store"
 )
@@ -20,6 +22,7 @@ type Config struct {
 	Store    store.Store
 	Blobs    *blob.Store
 	Importer *importer.Service
+	Exporter *exporter.Service // nil: the export routes are not served
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -28,6 +31,9 @@ type Config struct {
 	BodyLimit   int64         // bytes of any other body (default 1 MiB)
 	FileTTL     time.Duration // how long an uploaded file id stays valid (default 24 h)
 	Ready       *atomic.Bool  // /healthz answers 200 once set; nil means ready
+	// PublicURL is the scheme and host (and path prefix, if any) download
+	// links start with; "" uses the status request's own scheme and host.
+	PublicURL string
 }
 
 type server struct {

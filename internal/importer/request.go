@@ -167,3 +167,24 @@ func ParseOptions(raw, topOptions json.RawMessage) (opts *Options, ok bool) {
 	}
 	return o, true
 }
+
+// OptionValue returns the canonical spelling of a selection value of group
+// ("tasks", "nlpData" or "settings"), matched case-insensitively, with the
+// platform's legacy nlpData aliases (training_data, bot_synonyms,
+// defaultDialog) mapped to the values they stand for. ok is false for a
+// value the group does not know. Exports share these tables with imports,
+// so both accept exactly the same spellings.
+func OptionValue(group, value string) (canon string, ok bool) {
+	lv := strings.ToLower(strings.TrimSpace(value))
+	switch group {
+	case "tasks":
+		canon, ok = taskValues[lv]
+	case "nlpData":
+		if canon, ok = nlpValues[lv]; !ok {
+			canon, ok = nlpAliases[lv]
+		}
+	case "settings":
+		canon, ok = settingValues[lv]
+	}
+	return canon, ok
+}

@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -40,16 +40,11 @@ type Config struct {
 	SaveEvery   time.Duration    // least interval between progress writes (default 100 ms)
 }
 
-// JobInserter enqueues River jobs inside a transaction (*river.Client).
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // Service accepts and runs imports.
 type Service struct {
 	cfg  Config
 	log  *slog.Logger
-	jobs JobInserter
+	jobs queue.Inserter
 }
 
 // New returns a Service. Call SetJobs before Start.
@@ -77,7 +72,7 @@ func New(cfg Config) *Service {
 
 // SetJobs sets the queue imports are enqueued on. The River client is built
 // with the importer's workers, so it comes after New.
-func (s *Service) SetJobs(j JobInserter) { s.jobs = j }
+func (s *Service) SetJobs(j queue.Inserter) { s.jobs = j }
 
 // ImportArgs is the River job of one import.
 type ImportArgs struct {

@@ -15,6 +15,12 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
+// Inserter enqueues jobs inside the caller's transaction, so that a
+// request row and its job commit together (*river.Client satisfies it).
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
 // Config tunes the client.
 type Config struct {
 	Workers      int           // jobs run at once (default 4)

@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/botport/botport/internal/exporter"
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+)
+
+// exportStart is POST /bot/{botId}/export.
+func (s *server) exportStart(w http.ResponseWriter, r *http.Request, app *store.App) error {
+	f, err := s.readFields(w, r)
+	if err != nil {
+		return err
+	}
+	var in exporter.Input
+	if in.ExportType, err = f.str("exportType"); err != nil {
+		return err
+	}
+	if in.ExportOptions, err = f.object("exportOptions"); err != nil {
+		return err
+	}
+	if in.SubTasks, err = f.object("subTasks"); err != nil {
+		return err
+	}
+	if in.IncludeDependentTasks, err = f.optBool("IncludeDependentTasks"); err != nil {
+		return err
+	}
+	// allTasks only has to be a boolean: every dialog is exported unless
+	// subTasks names some. customDashboards and AgentAssist are ignored.
+	if _, err := f.boolean("allTasks"); err != nil {
+		return err
+	}
+	req, err := exporter.ParseRequest(in)
+	if err != nil {
+		return err
+	}
+	botID := r.PathValue("botId")
+	if !kore.IsBotID(botID) {
+		return kore.ErrStreamID
+	}
+	doc, err := s.cfg.Exporter.Start(r.Context(), app, botID, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// exportStatus is GET /bot/{botId}/export/status: the bot's latest export.
+func (s *server) exportStatus(w http.ResponseWriter, r *http.Request, app *store.App) error {
+	botID := r.PathValue("botId")
+	if !kore.IsBotID(botID) {
+		return kore.ErrStreamID
+	}
+	doc, err := s.cfg.Exporter.Status(r.Context(), app, botID, s.publicBase(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// publicBase is the scheme and host download links start with: the
+// configured public URL, else what this request reached. Forwarding headers
+// are not trusted (any client can send them); a server behind a proxy sets
+// the public URL.
+func (s *server) publicBase(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// exportDownload is GET /bot/export/download/{ber}: authorized by the
+// link's signature alone, so an auth header is ignored.
+func (s *server) exportDownload(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if len(q["expires"]) != 1 || len(q["sig"]) != 1 {
+		s.writeError(w, r, kore.ErrNotFound)
+		return
+	}
+	rc, size, name, err := s.cfg.Exporter.Download(r.Context(), r.PathValue("ber"), q.Get("expires"), q.Get("sig"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("Content-Disposition", `attachment; filename="`+quoteFileName(name)+`"`)
+	h.Set("Cache-Control", "no-store") // the zip holds the bot's secrets
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, rc); err != nil && r.Context().Err() == nil {
+		s.log.WarnContext(r.Context(), "export download cut off", "request_id", requestID(r), "error", err)
+	}
+}
+
+// quoteFileName escapes a name for a quoted-string header parameter:
+// backslashes and quotes are escaped, control characters (which would end
+// or split the header) become "_".
+func quoteFileName(name string) string {
+	var b strings.Builder
+	for _, c := range name {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c < 0x20 || c == 0x7f:
+			b.WriteByte('_')
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
