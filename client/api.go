@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -137,18 +138,27 @@ type AppendReplace struct {
 
 // Status is an import status document.
 type Status struct {
-	ID          string     `json:"_id"`
-	Status      string     `json:"status"`
-	StreamRefID string     `json:"streamRefId"`
-	StatusLogs  []LogEntry `json:"statusLogs"`
-	CreatedBy   string     `json:"createdBy"`
-	RequestType string     `json:"requestType"`
-	CreatedOn   string     `json:"createdOn"`
-	StreamID    string     `json:"streamId,omitempty"`
-	Message     string     `json:"message,omitempty"`
-	Summary     *Summary   `json:"summary,omitempty"`
-	DryRun      bool       `json:"dryRun,omitempty"`
-	Changes     []Change   `json:"changes,omitempty"`
+	ID            string         `json:"_id"`
+	Status        string         `json:"status"`
+	StreamRefID   string         `json:"streamRefId"`
+	StatusLogs    []LogEntry     `json:"statusLogs"`
+	CreatedBy     string         `json:"createdBy"`
+	RequestType   string         `json:"requestType"`
+	CreatedOn     string         `json:"createdOn"`
+	StreamID      string         `json:"streamId,omitempty"`
+	Message       string         `json:"message,omitempty"`
+	Summary       *Summary       `json:"summary,omitempty"`
+	DryRun        bool           `json:"dryRun,omitempty"`
+	Changes       []Change       `json:"changes,omitempty"`
+	ChangeSummary *ChangeSummary `json:"changeSummary,omitempty"`
+}
+
+// ChangeSummary counts a dry run's changes (botport extension).
+type ChangeSummary struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Delete    int `json:"delete"`
+	Unchanged int `json:"unchanged"`
 }
 
 // Done reports whether the import ended (success, failure, or the platform's failed).
@@ -230,6 +240,16 @@ func (c *Client) ImportStatus(ctx context.Context, bir string) (*Status, error) 
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ImportStatusRaw reads an import's status document exactly as the server
+// sent it.
+func (c *Client) ImportStatusRaw(ctx context.Context, bir string) (json.RawMessage, error) {
+	var out json.RawMessage
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/api/public/bot/import/status/" + url.PathEscape(bir), idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Wait polls an import every interval (default 1 s, the platform's polite

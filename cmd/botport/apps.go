@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/store/sqlite"
@@ -19,7 +22,140 @@ import (
 
 func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "apps", Short: "Manage client apps (the credentials clients sign tokens with)"}
-	cmd.AddCommand(appsCreateCmd(getenv, stdout))
+	cmd.AddCommand(appsCreateCmd(getenv, stdout), appsListCmd(getenv, stdout), appsRotateCmd(getenv, stdout), appsDisableCmd(getenv, stdout))
+	return cmd
+}
+
+// withStore opens the data directory's store for an admin command.
+func withStore(ctx context.Context, data string, fn func(store.Store) error) error {
+	st, err := sqlite.Open(ctx, dbPath(data))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
+
+func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
+	var data, account string
+	var asJSON bool
+	cmd := &cobra.Command{Use: "list", Short: "List an account's apps (never their secrets)", Args: cli.NoArgs}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	dataFlag(s, &data)
+	cmd.Flags().StringVar(&account, "account", "default", "account name or id")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		return withStore(cmd.Context(), data, func(st store.Store) error {
+			acct, err := st.Account(cmd.Context(), account)
+			if errors.Is(err, store.ErrNotFound) {
+				return cli.Usage(fmt.Errorf("no account %q in %s", account, data))
+			}
+			if err != nil {
+				return err
+			}
+			apps, err := st.Apps(cmd.Context(), acct.ID)
+			if err != nil {
+				return err
+			}
+			out := make([]appJSON, 0, len(apps))
+			for _, a := range apps {
+				out = append(out, appJSON{ClientID: a.ID, AccountID: acct.ID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
+					Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled})
+			}
+			if asJSON {
+				b, _ := json.Marshal(out)
+				_, err := fmt.Fprintf(stdout, "%s\n", b)
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CLIENT ID\tNAME\tSCOPES\tALGORITHM\tSTATE")
+			for _, a := range out {
+				state := "enabled"
+				if a.Disabled {
+					state = "disabled"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ClientID, a.Name, strings.Join(a.Scopes, ","), a.Algorithm, state)
+			}
+			return tw.Flush()
+		})
+	}
+	return cmd
+}
+
+// updateApp loads an app, changes it and saves it.
+func updateApp(ctx context.Context, data, id string, change func(*store.App)) (*store.App, error) {
+	var app *store.App
+	err := withStore(ctx, data, func(st store.Store) error {
+		a, err := st.App(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return cli.Usage(fmt.Errorf("no app %q in %s", id, data))
+		}
+		if err != nil {
+			return err
+		}
+		change(a)
+		app = a
+		return st.UpdateApp(ctx, a)
+	})
+	return app, err
+}
+
+func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
+	var data, id string
+	var asJSON bool
+	cmd := &cobra.Command{Use: "rotate-secret", Short: "Give an app a new client secret; the old one stops working at once", Args: cli.NoArgs}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	dataFlag(s, &data)
+	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	_ = cmd.MarkFlagRequired("app")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		app, err := updateApp(cmd.Context(), data, id, func(a *store.App) { a.Secret = auth.NewSecret() })
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			b, _ := json.Marshal(appJSON{ClientID: app.ID, ClientSecret: app.Secret, AccountID: app.AccountID, Name: app.Name,
+				Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID})
+			_, err := fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "clientId:     %s\nclientSecret: %s\n", app.ID, app.Secret)
+		return err
+	}
+	return cmd
+}
+
+func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
+	var data, id string
+	var enable bool
+	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused at once (--enable undoes it)", Args: cli.NoArgs}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	dataFlag(s, &data)
+	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
+	cmd.Flags().BoolVar(&enable, "enable", false, "enable the app again")
+	_ = cmd.MarkFlagRequired("app")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		app, err := updateApp(cmd.Context(), data, id, func(a *store.App) { a.Disabled = !enable })
+		if err != nil {
+			return err
+		}
+		state := "disabled"
+		if !app.Disabled {
+			state = "enabled"
+		}
+		_, err = fmt.Fprintf(stdout, "app %s is %s\n", app.ID, state)
+		return err
+	}
 	return cmd
 }
 
@@ -33,6 +169,7 @@ type appJSON struct {
 	Scopes       []string `json:"scopes"`
 	Algorithm    string   `json:"algorithm"`
 	UserID       string   `json:"userId"`
+	Disabled     bool     `json:"disabled,omitempty"`
 }
 
 func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
@@ -44,7 +181,7 @@ func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
 		Short: "Create a client app and print its clientId and clientSecret",
 		Long: `Create a client app in an account (created on first use) and print its
 credentials. It works while a server runs on the same data directory.`,
-		Args: cobra.NoArgs,
+		Args: cli.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)

@@ -5,38 +5,29 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "botport:", err)
-		os.Exit(exitCode(err))
+		var ee *cli.ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			fmt.Fprintln(os.Stderr, "botport:", err)
+		}
+		os.Exit(cli.ExitCode(err))
 	}
-}
-
-// exitError carries a process exit code.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func exitCode(err error) int {
-	if e, ok := err.(*exitError); ok {
-		return e.code
-	}
-	return 1
 }
 
 // env is the process environment as a function, so tests can pass their own.
@@ -54,10 +45,17 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cli.Usage(err) })
 	root.AddCommand(
 		serveCmd(getenv, stdout, stderr),
+		demoCmd(getenv, stdout, stderr),
 		appsCmd(getenv, stdout),
 		tokenCmd(getenv, stdout),
 	)
-	return root.ExecuteContext(ctx)
+	root.AddCommand(cli.Commands(cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr, IsTerminal: cli.TerminalCheck})...)
+	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		err = cli.Usage(err)
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -19,9 +20,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/httpapi"
@@ -51,28 +54,10 @@ func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the API server on the embedded store (SQLite and local files)",
-		Args:  cobra.NoArgs,
+		Args:  cli.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	s.str(&c.addr, "addr", defaultAddr, "listen address")
-	dataFlag(s, &c.data)
-	s.str(&c.blobURL, "blob", "", "blob store URL (default: file://DATA/blobs)")
-	s.str(&c.logFormat, "log-format", "text", "log format: text or json")
-	s.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	s.integer(&c.uploadLimit, "upload-limit", 256<<20, "largest uploaded file, bytes")
-	s.integer(&c.bodyLim, "body-limit", 1<<20, "largest request body other than uploads, bytes")
-	s.integer(&c.workers, "workers", 4, "imports run at once")
-	s.integer(&c.maxProblems, "max-problems", 100, "problems listed per status entry")
-	s.integer(&c.zipEntries, "zip-max-entries", 1000, "most entries in an export zip")
-	s.integer(&c.zipTotal, "zip-max-bytes", 1<<30, "most uncompressed bytes in an export zip")
-	s.integer(&c.zipRatio, "zip-max-ratio", 200, "highest compression ratio of a zip entry over 1 MiB")
-	s.duration(&c.fileTTL, "file-ttl", 24*time.Hour, "how long an uploaded file id stays valid")
-	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import and export requests are kept")
-	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
-	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
-	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
-	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
-	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
+	bindServeFlags(s, &c)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
 			return err
@@ -98,6 +83,36 @@ func (c *serveConfig) check() error {
 		return fmt.Errorf("--download-ttl %v: must be positive", c.downloadTTL)
 	}
 	return nil
+}
+
+// bindServeFlags binds serve's flags, with defaults from BOTPORT_* variables.
+func bindServeFlags(s *settings, c *serveConfig) {
+	s.str(&c.addr, "addr", defaultAddr, "listen address")
+	dataFlag(s, &c.data)
+	s.str(&c.blobURL, "blob", "", "blob store URL (default: file://DATA/blobs)")
+	s.str(&c.logFormat, "log-format", "text", "log format: text or json")
+	s.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	s.integer(&c.uploadLimit, "upload-limit", 256<<20, "largest uploaded file, bytes")
+	s.integer(&c.bodyLim, "body-limit", 1<<20, "largest request body other than uploads, bytes")
+	s.integer(&c.workers, "workers", 4, "imports run at once")
+	s.integer(&c.maxProblems, "max-problems", 100, "problems listed per status entry")
+	s.integer(&c.zipEntries, "zip-max-entries", 1000, "most entries in an export zip")
+	s.integer(&c.zipTotal, "zip-max-bytes", 1<<30, "most uncompressed bytes in an export zip")
+	s.integer(&c.zipRatio, "zip-max-ratio", 200, "highest compression ratio of a zip entry over 1 MiB")
+	s.duration(&c.fileTTL, "file-ttl", 24*time.Hour, "how long an uploaded file id stays valid")
+	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import and export requests are kept")
+	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
+	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
+	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
+	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
+	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
+}
+
+// defaultServeConfig is serve's configuration with every default, for demo.
+func defaultServeConfig() serveConfig {
+	var c serveConfig
+	bindServeFlags(&settings{fs: pflag.NewFlagSet("defaults", pflag.ContinueOnError), getenv: func(string) string { return "" }}, &c)
+	return c
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -134,32 +149,72 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	r, err := start(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	if r.first != nil {
+		printWelcome(stdout, r.first, r.url, c.data)
+	}
+	// Last: scripts and tests wait for this line.
+	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", r.url, c.data)
+	return r.wait(ctx)
+}
+
+// running is a started server: its API on url, its job queue, and what
+// stopping it releases.
+type running struct {
+	url     string
+	first   *firstApp // the default app, when this start created it
+	log     *slog.Logger
+	grace   time.Duration
+	ready   *atomic.Bool
+	srv     *http.Server
+	served  chan error
+	jobs    *river.Client[*sql.Tx]
+	closers []func() error
+}
+
+// start opens the embedded store and blobs, wires the importer, the
+// exporter, the job queue and the HTTP API, and starts serving. It is the
+// wiring of serve and demo.
+func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
+	r := &running{log: log, grace: c.shutdownGrace}
+	defer func() {
+		if err != nil {
+			if r.jobs != nil {
+				stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				_ = r.jobs.StopAndCancel(stopCtx)
+				cancel()
+			}
+			r.close()
+		}
+	}()
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	unlock, err := lockData(c.data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer unlock()
+	r.closers = append(r.closers, func() error { unlock(); return nil })
 
 	st, err := sqlite.Open(ctx, dbPath(c.data))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
+	r.closers = append(r.closers, st.Close)
 	if c.blobURL == "" {
 		c.blobURL = filepath.Join(c.data, "blobs")
 	}
 	blobs, err := blob.Open(ctx, c.blobURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer blobs.Close()
+	r.closers = append(r.closers, blobs.Close)
 
-	first, err := firstStart(ctx, st)
-	if err != nil {
-		return err
+	if r.first, err = firstStart(ctx, st); err != nil {
+		return nil, err
 	}
 
 	imp := importer.New(importer.Config{
@@ -190,69 +245,77 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 		Periodic:   []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
 	if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
-		return err
+		return nil, err
 	} else if n > 0 {
 		log.Info("reclaimed jobs left running by a stopped process", "jobs", n)
 	}
 	// Jobs keep running through shutdown's grace period, so they get their
 	// own context; ctx only starts the stop.
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start job queue: %w", err)
+		return nil, fmt.Errorf("start job queue: %w", err)
 	}
+	r.jobs = jobs
 
-	ready := &atomic.Bool{}
+	r.ready = &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
-		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: ready,
+		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: r.ready,
 		Verifier:    &auth.Verifier{Apps: st, Leeway: c.leeway},
 		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
 		PublicURL: c.publicURL,
 	})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	ready.Store(true)
+	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
+	r.served = make(chan error, 1)
+	go func() { r.served <- r.srv.Serve(ln) }()
+	r.url = "http://" + ln.Addr().String()
+	r.ready.Store(true)
 	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "blob", blob.Redact(c.blobURL))
-	if first != nil {
-		printWelcome(stdout, first, base, c.data)
-	}
-	// Last: scripts and tests wait for this line.
-	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", base, c.data)
+	return r, nil
+}
 
+// wait serves until ctx ends, then shuts down: requests finish, running
+// imports get the grace period, and what is still running then is
+// cancelled and stays queued (the next start runs it again).
+func (r *running) wait(ctx context.Context) error {
+	defer r.close()
 	select {
-	case err := <-served:
+	case err := <-r.served:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests and running imports", "grace", c.shutdownGrace)
-	ready.Store(false)
-	shutCtx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+	r.log.Info("shutting down: finishing requests and running imports", "grace", r.grace)
+	r.ready.Store(false)
+	shutCtx, cancel := context.WithTimeout(context.Background(), r.grace)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		log.Warn("http shutdown", "error", err)
+	if err := r.srv.Shutdown(shutCtx); err != nil {
+		r.log.Warn("http shutdown", "error", err)
 	}
-	// Running imports get the grace period; then they are cancelled and
-	// stay queued: the next start runs them again from the beginning.
-	if err := jobs.Stop(shutCtx); err != nil {
-		log.Warn("imports still running at the end of the grace period: cancelling them", "error", err)
+	if err := r.jobs.Stop(shutCtx); err != nil {
+		r.log.Warn("imports still running at the end of the grace period: cancelling them", "error", err)
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = jobs.StopAndCancel(stopCtx)
+		_ = r.jobs.StopAndCancel(stopCtx)
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-r.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info("stopped")
+	r.log.Info("stopped")
 	return nil
+}
+
+func (r *running) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		_ = r.closers[i]()
+	}
+	r.closers = nil
 }
 
 // firstApp is the default account and app created on first start.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/internal/auth"
+	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/store/sqlite"
 )
@@ -20,7 +21,7 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 		Use:     "token",
 		Short:   "Print a signed JWT for an app, for the auth header",
 		Example: `  curl -H "auth: $(botport token --app cs-...)" http://127.0.0.1:8080/api/public/bots`,
-		Args:    cobra.NoArgs,
+		Args:    cli.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)

@@ -25,7 +25,7 @@ func (t *Target) has(m func(*Target) map[string]bool, v string) bool {
 func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 	if !d.IsExport() {
 		ps.Add(&Problem{File: FileDefinition, Pointer: "", Code: "not_an_export", offset: 0,
-			Message: ErrNotExport + ": it lacks dialogs, dialogComponents, localeData or defaultLanguage"})
+			Message: ErrNotExport + ": it needs dialogs and dialogComponents arrays, a localeData object and a defaultLanguage string"})
 		return
 	}
 	v := &validator{d: d, c: c, ps: ps, t: t}

@@ -1,0 +1,127 @@
+// Package cli holds botport's client commands: import, status, export, bots
+// and validate. They are thin shells over the client package (and, for
+// validate, the bundle check), and work against botport or a Kore.ai host
+// alike. cmd/botport registers them.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/botport/botport/client"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // the import, export or validation failed
+	ExitUsage       = 2 // bad flags or arguments
+	ExitRefused     = 3 // the server refused the request (4xx)
+	ExitUnavailable = 4 // the server could not be reached or failed (5xx)
+	ExitInterrupted = 130
+)
+
+// ExitError carries a process exit code. An ExitError with a nil Err has
+// already been reported.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ExitCode is the process exit code for err.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var ce *client.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &ce) && ce.StatusCode >= 500:
+		return ExitUnavailable
+	case errors.As(err, &ce):
+		return ExitRefused
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return ExitUnavailable
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return ExitUnavailable
+	}
+	return ExitFailed
+}
+
+// usage marks an error as a usage error.
+func usage(format string, args ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// failed ends a command whose work failed, after its output said why.
+func failed() error { return &ExitError{Code: ExitFailed} }
+
+// ExactArgs is cobra.ExactArgs answering with a usage error (exit 2).
+func ExactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usage("%s takes %d argument(s), got %d (see --help)", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}
+
+// NoArgs is NoArgs answering with a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs(0)(cmd, args) }
+
+// Usage wraps err as a usage error (exit 2).
+func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
+
+// Env is what the commands run in.
+type Env struct {
+	Getenv func(string) string
+	Stdout io.Writer
+	Stderr io.Writer
+	// IsTerminal reports whether w is a terminal: live progress bars there,
+	// plain lines elsewhere. Nil means never.
+	IsTerminal func(w io.Writer) bool
+}
+
+// TerminalCheck reports whether w is a terminal (an *os.File on a tty).
+func TerminalCheck(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (e Env) tty() bool { return e.IsTerminal != nil && e.IsTerminal(e.Stdout) }
+
+// Commands returns the client commands.
+func Commands(env Env) []*cobra.Command {
+	return []*cobra.Command{
+		importCmd(env),
+		statusCmd(env),
+		exportCmd(env),
+		botsCmd(env),
+		validateCmd(env),
+	}
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/client"
+)
+
+func exportCmd(env Env) *cobra.Command {
+	var c conn
+	var output, exportType string
+	var tasks, nlp, settings []string
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "export BOTID",
+		Short: "Export a bot and download its zip",
+		Long: `Start an export of a bot, wait for it, and download the zip (which imports
+back as is). --tasks, --nlp and --settings export only those groups.`,
+		Args: ExactArgs(1),
+	}
+	bindConn(cmd, &c)
+	f := cmd.Flags()
+	f.StringVarP(&output, "output", "o", "", `file to write (default: "<bot name>.zip")`)
+	f.StringVar(&exportType, "type", "latest", "latest or published")
+	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: botTask, knowledgeGraph, smallTalk, forms")
+	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups")
+	f.StringSliceVar(&settings, "settings", nil, "only these settings groups")
+	f.DurationVar(&interval, "interval", time.Second, "how often the export's status is polled")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if interval <= 0 {
+			return usage("--interval must be positive")
+		}
+		cl, err := c.client(env)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		req := client.ExportRequest{ExportType: exportType}
+		if cmd.Flags().Changed("tasks") || cmd.Flags().Changed("nlp") || cmd.Flags().Changed("settings") {
+			req.ExportOptions = &client.ExportOptions{Tasks: nonNil(tasks), NLPData: nonNil(nlp), Settings: nonNil(settings)}
+		}
+		start, err := cl.Export(ctx, args[0], req)
+		if err != nil {
+			return fmt.Errorf("start export on %s: %w", describe(cl), err)
+		}
+		st, err := cl.WaitExport(ctx, args[0], start.ID, interval)
+		if err != nil {
+			return err
+		}
+		if st.Status != "success" {
+			if c.json {
+				printJSON(env.Stdout, st)
+			} else {
+				fmt.Fprintf(env.Stderr, "export %s failed: %s\n", st.ID, st.Message)
+			}
+			return failed()
+		}
+		path := output
+		tmp, err := os.CreateTemp(dirOf(path), ".botport-export-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		d, err := cl.Download(ctx, st.DownloadURL, tmp)
+		if err == nil {
+			err = tmp.Close()
+		} else {
+			tmp.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("download: %w", err)
+		}
+		if path == "" {
+			path = safeName(d.FileName)
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return err
+		}
+		if c.json {
+			return printJSON(env.Stdout, struct {
+				File   string               `json:"file"`
+				Bytes  int64                `json:"bytes"`
+				Export *client.ExportStatus `json:"export"`
+			}{path, d.Size, st})
+		}
+		fmt.Fprintf(env.Stdout, "exported bot %s to %s (%s)\n", args[0], path, byteCount(d.Size))
+		return nil
+	}
+	return cmd
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func dirOf(path string) string {
+	if path == "" {
+		return "."
+	}
+	return filepath.Dir(path)
+}
+
+// safeName keeps a server-given file name inside the current directory.
+func safeName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "" || name == "." || name == "/" || name == ".." {
+		return "export.zip"
+	}
+	return name
+}

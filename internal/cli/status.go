@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func statusCmd(env Env) *cobra.Command {
+	var c conn
+	var watch bool
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "status BIR",
+		Short: "Show an import's status; --watch follows it to its end",
+		Args:  ExactArgs(1),
+	}
+	bindConn(cmd, &c)
+	cmd.Flags().BoolVar(&watch, "watch", false, "follow the import until it ends")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often --watch polls")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if interval <= 0 {
+			return usage("--interval must be positive")
+		}
+		cl, err := c.client(env)
+		if err != nil {
+			return err
+		}
+		ctx := cmd.Context()
+		if watch {
+			tr := newTracker(env, c.json)
+			st, err := follow(ctx, cl, args[0], interval, tr, 0)
+			tr.close()
+			if err != nil {
+				return err
+			}
+			return finish(ctx, env, cl, st, c.json)
+		}
+		if c.json {
+			return printRaw(ctx, env, cl, args[0])
+		}
+		st, err := cl.ImportStatus(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "import %s: %s\n", st.ID, st.Status)
+		for _, e := range st.StatusLogs {
+			fmt.Fprintln(env.Stdout, entryLine(e))
+		}
+		if !st.Done() {
+			return nil
+		}
+		return report(env, st)
+	}
+	return cmd
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/bundle"
+	"github.com/botport/botport/internal/exportzip"
+)
+
+// validation is validate's --json output.
+type validation struct {
+	Path     string            `json:"path"`
+	Valid    bool              `json:"valid"`
+	Message  string            `json:"message,omitempty"`
+	Summary  validationSummary `json:"summary"`
+	Errors   []*botdef.Problem `json:"errors"`
+	Warnings []*botdef.Problem `json:"warnings"`
+}
+
+type validationSummary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+func validateCmd(env Env) *cobra.Command {
+	var asJSON bool
+	var maxProblems int
+	cmd := &cobra.Command{
+		Use:   "validate PATH",
+		Short: "Check an export (folder or zip) offline, with the server's validator",
+		Long: `Check an export folder or zip without a server: the same streaming parser and
+validator an import runs. Problems print as a compiler prints them; the exit
+status is 1 when there is an error.`,
+		Args: ExactArgs(1),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for machines")
+	cmd.Flags().IntVar(&maxProblems, "max-problems", 100, "problems listed per severity")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		path := args[0]
+		out := validation{Path: path, Errors: []*botdef.Problem{}, Warnings: []*botdef.Problem{}}
+		b, err := bundle.FromPath(path, exportzip.Limits{})
+		var res *bundle.Result
+		if err == nil {
+			defer b.Close()
+			res, err = bundle.Check(b, func(*botdef.Record) error { return nil }, bundle.Options{MaxProblems: maxProblems})
+		}
+		if err != nil {
+			be, ok := bundle.AsError(err)
+			if !ok {
+				return usage("%v", err)
+			}
+			out.Message = be.Msg
+			out.Summary.Errors = 1
+		} else {
+			out.Valid = res.OK()
+			out.Errors, out.Warnings = append(out.Errors, res.Errors...), append(out.Warnings, res.Warnings...)
+			out.Summary = validationSummary{res.ErrorCount, res.WarningCount}
+		}
+		if asJSON {
+			if err := printJSON(env.Stdout, out); err != nil {
+				return err
+			}
+		} else {
+			for _, p := range append(out.Errors, out.Warnings...) {
+				fmt.Fprintln(env.Stdout, p.String())
+			}
+			switch {
+			case out.Message != "":
+				fmt.Fprintf(env.Stdout, "%s: %s\n", path, out.Message)
+			case out.Valid:
+				fmt.Fprintf(env.Stdout, "%s: valid (%s)\n", path, plural(out.Summary.Warnings, "warning", "warnings"))
+			default:
+				fmt.Fprintf(env.Stdout, "%s: %s, %s\n", path, plural(out.Summary.Errors, "error", "errors"), plural(out.Summary.Warnings, "warning", "warnings"))
+			}
+		}
+		if !out.Valid {
+			return failed()
+		}
+		return nil
+	}
+	return cmd
+}
