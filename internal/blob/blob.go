@@ -15,6 +15,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/memblob" // registers mem://
+	_ "gocloud.dev/blob/s3blob"  // registers s3://
 	"gocloud.dev/gcerrors"
 )
 

@@ -368,8 +368,18 @@ func (r *run) commit(ctx context.Context) error {
 			c.CarryKinds = append(c.CarryKinds, botdef.KindBotFunction)
 		}
 	}
-	if err := r.s.cfg.Store.CommitVersion(ctx, c); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	// A full import does not depend on the version it replaces: when a
+	// concurrent commit (another replica's bot-functions write, a restore)
+	// wins the race, commit again on top of it. An incremental import merged
+	// from a version; its job runs again.
+	for attempt := 0; ; attempt++ {
+		err := r.s.cfg.Store.CommitVersion(ctx, c)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, store.ErrConflict) || c.BaseVersionID != "" || attempt == 4 {
+			return fmt.Errorf("commit: %w", err)
+		}
 	}
 	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
 		"records", r.records, "dialogs", len(d.Dialogs), "duration", now.Sub(r.started))

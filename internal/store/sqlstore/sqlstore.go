@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/botport/botport/internal/store"
@@ -90,6 +91,16 @@ func bytesArg(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+// uniqueViolation reports a unique-key violation on either engine:
+// PostgreSQL's SQLSTATE 23505, SQLite's constraint error.
+func uniqueViolation(err error) bool {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState() == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // notFound maps sql.ErrNoRows to store.ErrNotFound.

@@ -185,8 +185,8 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 			return fmt.Errorf("staged version %s belongs to bot %s, not %s", c.VersionID, botID, c.Bot.ID)
 		}
 		number := 1
+		var cur string
 		if !c.NewBot {
-			var cur string
 			var n int
 			err := tx.QueryRowContext(ctx, `SELECT current_vid, version FROM bots WHERE id = $1 AND account_id = $2`, c.Bot.ID, c.Bot.AccountID).Scan(&cur, &n)
 			if err != nil {
@@ -208,6 +208,9 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE versions SET num = $2, content_hash = $3, committed_on = $4 WHERE id = $1`,
 			c.VersionID, number, hash, ms(c.At)); err != nil {
+			if uniqueViolation(err) { // another commit took this number first
+				return store.ErrConflict
+			}
 			return fmt.Errorf("commit version: %w", err)
 		}
 		b := c.Bot
@@ -219,12 +222,24 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 				b.Icon, b.Color, ms(c.At), b.CreatedBy, c.VersionID, number, ms(c.At))
 		} else {
 			// The name never changes; an empty icon keeps the current one.
-			_, err = tx.ExecContext(ctx, `UPDATE bots SET purpose = $2, type = $3, default_language = $4, description = $5,
+			// The update holds only if the version read above is still
+			// current: at read committed (PostgreSQL) a concurrent commit
+			// may have moved it.
+			var res sql.Result
+			res, err = tx.ExecContext(ctx, `UPDATE bots SET purpose = $2, type = $3, default_language = $4, description = $5,
 				icon = CASE WHEN $6 = '' THEN icon ELSE $6 END, color = $7, current_vid = $8, version = $9, updated_on = $10
-				WHERE id = $1`,
-				b.ID, b.Purpose, b.Type, b.DefaultLanguage, b.Description, b.Icon, b.Color, c.VersionID, number, ms(c.At))
+				WHERE id = $1 AND current_vid = $11`,
+				b.ID, b.Purpose, b.Type, b.DefaultLanguage, b.Description, b.Icon, b.Color, c.VersionID, number, ms(c.At), cur)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 0 {
+					return store.ErrConflict
+				}
+			}
 		}
 		if err != nil {
+			if uniqueViolation(err) {
+				return store.ErrConflict
+			}
 			return fmt.Errorf("write bot: %w", err)
 		}
 		b.VersionID, b.Version = c.VersionID, number

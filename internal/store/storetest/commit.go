@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -41,6 +43,7 @@ func wantStaged(t *testing.T, s store.Store, accountID, versionID string) {
 // testCommit covers CommitVersion on existing bots: versions numbering,
 // optimistic concurrency and carried kinds.
 func testCommit(t *testing.T, open opener) {
+	t.Run("Concurrent", func(t *testing.T) { testConcurrentCommits(t, open) })
 	t.Run("ExistingBot", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -266,4 +269,50 @@ func testCommitImport(t *testing.T, open opener) {
 		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
 		wantStaged(t, s, acct.ID, v2)
 	})
+}
+
+// testConcurrentCommits is run by testCommit: committers racing on one bot
+// each either win or get ErrConflict, and retrying gives every one its own
+// version number.
+func testConcurrentCommits(t *testing.T, open opener) {
+	t.Parallel()
+	s := open(t)
+	a := newAccount(t, s)
+	bot := newBot(t, s, a.ID, base, rec("botDefinition.json", "dialogs", 0, "dialog", "d", `{"v":0}`))
+	const n = 6
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			vid := stage(t, s, a.ID, bot.ID, fmt.Sprintf("imp-%d", i), testLayout, rec("botDefinition.json", "dialogs", 0, "dialog", "d", fmt.Sprintf(`{"v":%d}`, i+1)))
+			for attempt := 0; attempt < 50; attempt++ {
+				b, err := s.Bot(t.Context(), a.ID, bot.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				err = s.CommitVersion(t.Context(), &store.Commit{Bot: b, VersionID: vid, At: base.Add(time.Minute)})
+				if !errors.Is(err, store.ErrConflict) {
+					errs <- err
+					return
+				}
+			}
+			errs <- fmt.Errorf("no commit after 50 conflicts")
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+	}
+	vs, err := s.Versions(t.Context(), a.ID, bot.ID)
+	must(t, err, "Versions")
+	got := getBot(t, s, a.ID, bot.ID)
+	if len(vs) != n+1 || got.Version != n+1 || vs[n].ID != got.VersionID {
+		t.Errorf("%d versions, bot at %d (%s), want %d", len(vs), got.Version, got.VersionID, n+1)
+	}
+	for i, v := range vs {
+		if v.Number != i+1 {
+			t.Errorf("version %d has number %d", i, v.Number)
+		}
+	}
 }
