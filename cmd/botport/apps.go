@@ -17,7 +17,6 @@ import (
 	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
 )
 
 func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
@@ -26,29 +25,31 @@ func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// withStore opens the data directory's store for an admin command.
-func withStore(ctx context.Context, data string, fn func(store.Store) error) error {
-	st, err := sqlite.Open(ctx, dbPath(data))
+// withStore opens the store (--database, else the data directory's) for an
+// admin command.
+func withStore(ctx context.Context, data, dbURL string, fn func(store.Store) error) error {
+	db, err := openDatabase(ctx, data, dbURL)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	return fn(st)
+	defer db.Close()
+	return fn(db)
 }
 
 func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, account string
+	var data, dbURL, account string
 	var asJSON bool
 	cmd := &cobra.Command{Use: "list", Short: "List an account's apps (never their secrets)", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
+	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&account, "account", "default", "account name or id")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
 			return err
 		}
-		return withStore(cmd.Context(), data, func(st store.Store) error {
+		return withStore(cmd.Context(), data, dbURL, func(st store.Store) error {
 			acct, err := st.Account(cmd.Context(), account)
 			if errors.Is(err, store.ErrNotFound) {
 				return cli.Usage(fmt.Errorf("no account %q in %s", account, data))
@@ -86,9 +87,9 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 }
 
 // updateApp loads an app, changes it and saves it.
-func updateApp(ctx context.Context, data, id string, change func(*store.App)) (*store.App, error) {
+func updateApp(ctx context.Context, data, dbURL, id string, change func(*store.App)) (*store.App, error) {
 	var app *store.App
-	err := withStore(ctx, data, func(st store.Store) error {
+	err := withStore(ctx, data, dbURL, func(st store.Store) error {
 		a, err := st.App(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return cli.Usage(fmt.Errorf("no app %q in %s", id, data))
@@ -104,11 +105,12 @@ func updateApp(ctx context.Context, data, id string, change func(*store.App)) (*
 }
 
 func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, id string
+	var data, dbURL, id string
 	var asJSON bool
 	cmd := &cobra.Command{Use: "rotate-secret", Short: "Give an app a new client secret; the old one stops working at once", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
+	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("app")
@@ -116,7 +118,7 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, err := updateApp(cmd.Context(), data, id, func(a *store.App) { a.Secret = auth.NewSecret() })
+		app, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Secret = auth.NewSecret() })
 		if err != nil {
 			return err
 		}
@@ -133,11 +135,12 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 }
 
 func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, id string
+	var data, dbURL, id string
 	var enable bool
 	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused at once (--enable undoes it)", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
+	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
 	cmd.Flags().BoolVar(&enable, "enable", false, "enable the app again")
 	_ = cmd.MarkFlagRequired("app")
@@ -145,7 +148,7 @@ func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, err := updateApp(cmd.Context(), data, id, func(a *store.App) { a.Disabled = !enable })
+		app, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Disabled = !enable })
 		if err != nil {
 			return err
 		}
@@ -173,7 +176,7 @@ type appJSON struct {
 }
 
 func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, name, account, algorithm string
+	var data, dbURL, name, account, algorithm string
 	var scopes []string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -185,6 +188,7 @@ credentials. It works while a server runs on the same data directory.`,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
+	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&name, "name", "", "app name (required)")
 	cmd.Flags().StringVar(&account, "account", "default", "account name (or id) the app belongs to")
 	cmd.Flags().StringSliceVar(&scopes, "scope", nil, "scope to grant: bot_import, bot_export (repeatable)")
@@ -217,7 +221,7 @@ credentials. It works while a server runs on the same data directory.`,
 			return fmt.Errorf("give at least one --scope (bot_import, bot_export)")
 		}
 		ctx := cmd.Context()
-		st, err := sqlite.Open(ctx, dbPath(data))
+		st, err := openDatabase(ctx, data, dbURL)
 		if err != nil {
 			return err
 		}

@@ -180,7 +180,13 @@ func uploadPath(t testing.TB, c *client.Client, path string) string {
 // wait follows an import to its end.
 func wait(t testing.TB, c *client.Client, bir string) *client.Status {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return waitLong(t, c, bir, 2*time.Minute)
+}
+
+// waitLong follows an import to its end, for at most limit.
+func waitLong(t testing.TB, c *client.Client, bir string, limit time.Duration) *client.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	st, err := c.Wait(ctx, bir, 25*time.Millisecond, nil)
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -31,7 +30,6 @@ import (
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
 )
 
 // serveConfig is everything serve reads from flags and environment.
@@ -47,6 +45,16 @@ type serveConfig struct {
 	shutdownGrace         time.Duration
 	publicURL             string
 	downloadTTL           time.Duration
+	database              string
+	rescueAfter           time.Duration
+}
+
+// dbDescription names the store for the log, without credentials.
+func dbDescription(c serveConfig) string {
+	if c.database == "" {
+		return "sqlite " + dbPath(c.data)
+	}
+	return redactURL(c.database)
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -82,6 +90,14 @@ func (c *serveConfig) check() error {
 	if c.downloadTTL <= 0 {
 		return fmt.Errorf("--download-ttl %v: must be positive", c.downloadTTL)
 	}
+	if c.importTimeout <= 0 {
+		return fmt.Errorf("--import-timeout %v: must be positive", c.importTimeout)
+	}
+	// River retries a job running longer than rescue-after elsewhere: it
+	// must outlast the import timeout, or live imports would run twice.
+	if c.rescueAfter != 0 && c.rescueAfter <= c.importTimeout {
+		return fmt.Errorf("--rescue-after %v must be longer than --import-timeout %v", c.rescueAfter, c.importTimeout)
+	}
 	return nil
 }
 
@@ -89,6 +105,7 @@ func (c *serveConfig) check() error {
 func bindServeFlags(s *settings, c *serveConfig) {
 	s.str(&c.addr, "addr", defaultAddr, "listen address")
 	dataFlag(s, &c.data)
+	databaseFlag(s, &c.database)
 	s.str(&c.blobURL, "blob", "", "blob store URL (default: file://DATA/blobs)")
 	s.str(&c.logFormat, "log-format", "text", "log format: text or json")
 	s.str(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -103,6 +120,7 @@ func bindServeFlags(s *settings, c *serveConfig) {
 	s.duration(&c.retention, "retention", 30*24*time.Hour, "how long finished import and export requests are kept")
 	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
 	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
+	s.duration(&c.rescueAfter, "rescue-after", 0, "a job running this long is retried on another replica (default: import timeout + 1m)")
 	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
 	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
 	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
@@ -193,17 +211,18 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	unlock, err := lockData(c.data)
-	if err != nil {
-		return nil, err
-	}
-	r.closers = append(r.closers, func() error { unlock(); return nil })
-
-	st, err := sqlite.Open(ctx, dbPath(c.data))
+	st, err := openDatabase(ctx, c.data, c.database)
 	if err != nil {
 		return nil, err
 	}
 	r.closers = append(r.closers, st.Close)
+	if st.embedded {
+		unlock, err := lockData(c.data)
+		if err != nil {
+			return nil, err
+		}
+		r.closers = append(r.closers, func() error { unlock(); return nil })
+	}
 	if c.blobURL == "" {
 		c.blobURL = filepath.Join(c.data, "blobs")
 	}
@@ -238,21 +257,27 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})
 	}
-	jobs, err := queue.New(riversqlite.New(st.W), workers, queue.Config{
-		Workers:    int(c.workers),
-		JobTimeout: c.importTimeout,
-		Logger:     log,
-		Periodic:   []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
+	jobs, err := queue.New(st.driver, workers, queue.Config{
+		Workers:     int(c.workers),
+		JobTimeout:  c.importTimeout,
+		RescueAfter: c.rescueAfter,
+		Logger:      log,
+		Periodic:    []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
 	})
 	if err != nil {
 		return nil, err
 	}
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
-	if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Info("reclaimed jobs left running by a stopped process", "jobs", n)
+	// On the embedded store this process is the only server (the data
+	// directory's lock): jobs still running belong to a dead process. With
+	// replicas, River's rescuer retries them after --rescue-after.
+	if st.embedded {
+		if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
+			return nil, err
+		} else if n > 0 {
+			log.Info("reclaimed jobs left running by a stopped process", "jobs", n)
+		}
 	}
 	// Jobs keep running through shutdown's grace period, so they get their
 	// own context; ctx only starts the stop.
@@ -277,7 +302,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	go func() { r.served <- r.srv.Serve(ln) }()
 	r.url = "http://" + ln.Addr().String()
 	r.ready.Store(true)
-	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "blob", blob.Redact(c.blobURL))
+	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", dbDescription(c), "blob", blob.Redact(c.blobURL))
 	return r, nil
 }
 

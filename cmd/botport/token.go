@@ -11,11 +11,10 @@ import (
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
 )
 
 func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, appID, sub string
+	var data, dbURL, appID, sub string
 	var ttl time.Duration
 	cmd := &cobra.Command{
 		Use:     "token",
@@ -25,6 +24,7 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
+	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&appID, "app", "", "client app id (cs-...) (required)")
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim); 0 signs a token without exp")
 	cmd.Flags().StringVar(&sub, "sub", "botport-cli", "sub claim")
@@ -33,7 +33,7 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		st, err := sqlite.Open(cmd.Context(), dbPath(data))
+		st, err := openDatabase(cmd.Context(), data, dbURL)
 		if err != nil {
 			return err
 		}

@@ -2,15 +2,11 @@ package blob_test
 
 import (
 	"context"
-	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/blob/blobtest"
-	"github.com/botport/botport/internal/kore"
 )
 
 func TestFile(t *testing.T) {
@@ -25,36 +21,7 @@ func TestMem(t *testing.T) {
 // (moto_server in CI), at BOTPORT_TEST_S3. Without it the test skips,
 // except under CI=true.
 func TestS3(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) *blob.Store { return mustOpen(t, S3Bucket(t)) })
-}
-
-// S3Bucket creates a fresh bucket on the test S3 server and returns its URL.
-func S3Bucket(t *testing.T) string {
-	t.Helper()
-	endpoint := os.Getenv("BOTPORT_TEST_S3")
-	if endpoint == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("BOTPORT_TEST_S3 is not set: CI must start an S3-compatible server")
-		}
-		t.Skip("BOTPORT_TEST_S3 is not set (e.g. moto_server -p 5000, then BOTPORT_TEST_S3=http://127.0.0.1:5000)")
-	}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		t.Setenv("AWS_ACCESS_KEY_ID", "test")
-		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	}
-	bucket := "botport-" + kore.NewHexID()
-	req, _ := http.NewRequest(http.MethodPut, endpoint+"/"+bucket, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("create bucket: %s", resp.Status)
-	}
-	q := url.Values{"endpoint": {endpoint}, "region": {"us-east-1"}, "use_path_style": {"true"}, "disable_https": {"true"},
-		"request_checksum_calculation": {"when_required"}, "response_checksum_validation": {"when_required"}}
-	return "s3://" + bucket + "?" + q.Encode()
+	blobtest.Run(t, func(t *testing.T) *blob.Store { return mustOpen(t, blobtest.S3Bucket(t)) })
 }
 
 func mustOpen(t *testing.T, u string) *blob.Store {

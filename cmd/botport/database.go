@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/store/postgres"
+	"github.com/botport/botport/internal/store/sqlite"
+)
+
+// database is the store a command works on, and the River driver over it.
+type database struct {
+	store.Store
+	driver riverdriver.Driver[*sql.Tx]
+	// embedded is the SQLite file in the data directory: one server per
+	// directory, so jobs left running at start belong to a dead process.
+	embedded bool
+}
+
+// openDatabase opens PostgreSQL when url is set (postgres://…), else the
+// SQLite file in the data directory.
+func openDatabase(ctx context.Context, data, url string) (*database, error) {
+	if url == "" {
+		st, err := sqlite.Open(ctx, dbPath(data))
+		if err != nil {
+			return nil, err
+		}
+		return &database{Store: st, driver: riversqlite.New(st.W), embedded: true}, nil
+	}
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		return nil, fmt.Errorf("--database %q: only postgres:// URLs are supported (the default is SQLite in the data directory)", redactURL(url))
+	}
+	st, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", redactURL(url), err)
+	}
+	return &database{Store: st, driver: riverdatabasesql.NewWithPgxListener(st.W, st.Pool)}, nil
+}
+
+// databaseFlag binds --database (BOTPORT_DATABASE).
+func databaseFlag(s *settings, p *string) {
+	s.str(p, "database", "", "PostgreSQL URL (postgres://…) shared by replicas; default: SQLite in the data directory")
+}
+
+// redactURL hides a password in a database URL, for messages and logs.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	userinfo := u[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return u[:scheme+3] + userinfo[:i] + ":xxxxx" + u[at:]
+	}
+	return u
+}
