@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	root.AddCommand(
 		serveCmd(getenv, stdout, stderr),
 		demoCmd(getenv, stdout, stderr),
+		benchCmd(getenv, stdout, stderr),
 		appsCmd(getenv, stdout),
 		tokenCmd(getenv, stdout),
 	)

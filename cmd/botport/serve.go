@@ -190,6 +190,7 @@ type running struct {
 	srv     *http.Server
 	served  chan error
 	jobs    *river.Client[*sql.Tx]
+	db      *database
 	closers []func() error
 }
 
@@ -216,6 +217,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		return nil, err
 	}
 	r.closers = append(r.closers, st.Close)
+	r.db = st
 	if st.embedded {
 		unlock, err := lockData(c.data)
 		if err != nil {
@@ -289,7 +291,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	r.ready = &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: r.ready,
-		Verifier:    &auth.Verifier{Apps: st, Leeway: c.leeway},
+		Verifier:    &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
 		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
 		PublicURL: c.publicURL,
 	})

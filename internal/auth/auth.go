@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -65,6 +66,8 @@ type Verifier struct {
 	Apps   AppFinder
 	Leeway time.Duration    // tolerance on exp, nbf and iat
 	Now    func() time.Time // defaults to time.Now
+
+	tokens tokenCache
 }
 
 // Failure is a refused token: the answer for the client and, for the log
@@ -113,12 +116,28 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*store.App, error)
 	if token == "" {
 		return nil, fail(kore.ErrNoCredentials, "no token")
 	}
-	if err := wellFormed(token); err != nil {
-		return nil, fail(kore.ErrNotJWT, "%v", err)
-	}
 	now := time.Now
 	if v.Now != nil {
 		now = v.Now
+	}
+	// A token verified before is accepted again without parsing or HMAC,
+	// while its app is enabled with the same secret and algorithm, and its
+	// time claims still hold.
+	if hit, key, ok := v.tokens.get(token); ok {
+		app, err := v.Apps.App(ctx, hit.appID)
+		switch {
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("look up app: %w", err)
+		case err == nil && !app.Disabled && app.Secret == hit.secret && app.Algorithm == hit.alg:
+			if t := now().UnixNano(); t > hit.notAfter || t < hit.notBefore {
+				return nil, fail(kore.ErrBadCredentials, "token outside its time claims")
+			}
+			return app, nil
+		}
+		v.tokens.drop(key) // the app changed: verify from scratch
+	}
+	if err := wellFormed(token); err != nil {
+		return nil, fail(kore.ErrNotJWT, "%v", err)
 	}
 	var app *store.App
 	var lookupErr error // a store fault, not a credential problem
@@ -154,9 +173,12 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*store.App, error)
 		}
 		return nil, fail(kore.ErrBadCredentials, "%v", err)
 	}
-	if err := checkTimes(&c, now(), v.Leeway); err != nil {
-		return nil, err
+	notAfter, notBefore := bounds(&c, v.Leeway)
+	if t := now().UnixNano(); t > notAfter || t < notBefore {
+		return nil, fail(kore.ErrBadCredentials, "token outside its time claims (exp %s, nbf %s, iat %s)", ratString(c.Exp), ratString(c.Nbf), ratString(c.Iat))
 	}
+	_, key, _ := v.tokens.get(token)
+	v.tokens.put(key, verified{appID: app.ID, secret: app.Secret, alg: app.Algorithm, notAfter: notAfter, notBefore: notBefore})
 	return app, nil
 }
 
@@ -184,22 +206,44 @@ func wellFormed(token string) error {
 	return nil
 }
 
-// checkTimes applies exp, nbf and iat exactly, to the nanosecond.
-func checkTimes(c *claims, now time.Time, leeway time.Duration) error {
-	nanos := func(d int64) *big.Rat { return new(big.Rat).SetFrac(big.NewInt(d), big.NewInt(1e9)) }
-	sec := nanos(now.UnixNano())
-	lw := nanos(int64(leeway))
-	plus := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
-	minus := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
-	switch {
-	case c.Exp != nil && sec.Cmp(plus(c.Exp, lw)) > 0:
-		return fail(kore.ErrBadCredentials, "token expired at %s", c.Exp.FloatString(3))
-	case c.Nbf != nil && sec.Cmp(minus(c.Nbf, lw)) < 0:
-		return fail(kore.ErrBadCredentials, "token not valid before %s", c.Nbf.FloatString(3))
-	case c.Iat != nil && c.Iat.Cmp(plus(sec, lw)) > 0:
-		return fail(kore.ErrBadCredentials, "token issued in the future (%s)", c.Iat.FloatString(3))
+// bounds turns the time claims into the instants, in Unix nanoseconds,
+// outside which the token is refused: after exp + leeway, before nbf -
+// leeway, or before iat - leeway (iat in the future). The conversion is
+// exact: for an integer t, t > x holds exactly when t > floor(x), and t < x
+// when t < ceil(x).
+func bounds(c *claims, leeway time.Duration) (notAfter, notBefore int64) {
+	notAfter, notBefore = math.MaxInt64, math.MinInt64
+	lw := new(big.Rat).SetFrac64(int64(leeway), 1e9)
+	nanos := func(r *big.Rat, ceil bool) int64 {
+		x := new(big.Rat).Mul(r, new(big.Rat).SetInt64(1e9))
+		q, m := new(big.Int).DivMod(x.Num(), x.Denom(), new(big.Int)) // floor
+		if ceil && m.Sign() != 0 {
+			q.Add(q, big.NewInt(1))
+		}
+		switch {
+		case !q.IsInt64() && q.Sign() > 0:
+			return math.MaxInt64
+		case !q.IsInt64():
+			return math.MinInt64
+		}
+		return q.Int64()
 	}
-	return nil
+	if c.Exp != nil {
+		notAfter = nanos(new(big.Rat).Add(c.Exp, lw), false)
+	}
+	for _, r := range []*big.Rat{c.Nbf, c.Iat} {
+		if r != nil {
+			notBefore = max(notBefore, nanos(new(big.Rat).Sub(r, lw), true))
+		}
+	}
+	return notAfter, notBefore
+}
+
+func ratString(r *big.Rat) string {
+	if r == nil {
+		return "-"
+	}
+	return r.FloatString(3)
 }
 
 // claims are appId, sub and the time claims, decoded by exact name

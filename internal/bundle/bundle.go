@@ -67,13 +67,18 @@ func AsError(err error) (*Error, bool) {
 	return nil, false
 }
 
-// FromZip reads an export zip.
+// FromZip reads an export zip. The entries are read through ra as they are
+// opened, so the bundle owns ra: when ra is an io.Closer, the bundle's
+// Close closes it.
 func FromZip(ra io.ReaderAt, size int64, lim exportzip.Limits) (*Bundle, error) {
 	z, err := exportzip.Read(ra, size, lim)
 	if err != nil {
 		return nil, err
 	}
 	b := &Bundle{Ignored: z.Ignored}
+	if c, ok := ra.(io.Closer); ok {
+		b.closer = c.Close
+	}
 	b.Definition = Source{Name: z.Definition.Name, Open: func() (io.ReadCloser, error) { return exportzip.Open(z.Definition) }}
 	b.Config = Source{Name: z.Config.Name, Open: func() (io.ReadCloser, error) { return exportzip.Open(z.Config) }}
 	if z.Icon != nil {

@@ -154,14 +154,27 @@ func (s *server) importStatus(w http.ResponseWriter, r *http.Request, app *store
 	if !kore.IsImportID(bir) {
 		return kore.ErrRequestID
 	}
-	doc, err := s.cfg.Store.ImportDoc(r.Context(), app.AccountID, bir)
-	if errors.Is(err, store.ErrNotFound) {
-		return kore.ErrRequestID
+	key, now := app.AccountID+"/"+bir, s.cfg.Now()
+	e, ok := s.docs.get(key, now)
+	if !ok {
+		doc, err := s.cfg.Store.ImportDoc(r.Context(), app.AccountID, bir)
+		if errors.Is(err, store.ErrNotFound) {
+			return kore.ErrRequestID
+		}
+		if err != nil {
+			return err
+		}
+		e = docEntry{doc: doc, etag: etagOf(doc), at: now}
+		if finalDoc(doc) { // finished imports never change
+			s.docs.put(key, e)
+		}
 	}
-	if err != nil {
-		return err
+	w.Header().Set("ETag", e.etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
 	}
-	writeJSON(w, http.StatusOK, doc)
+	writeJSON(w, http.StatusOK, e.doc)
 	return nil
 }
 

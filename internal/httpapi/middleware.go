@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/botport/botport/internal/auth"
@@ -18,6 +21,25 @@ const (
 	keyRequestID ctxKey = iota
 	keyApp
 )
+
+// Request ids are 24 hex: a random per-process prefix and a counter, cheap
+// enough for every request and unique across replicas in practice.
+var (
+	requestPrefix = kore.NewHexID()[:12]
+	requestSeq    atomic.Uint64
+)
+
+func nextRequestID() string {
+	var b [24]byte
+	copy(b[:12], requestPrefix)
+	n := requestSeq.Add(1)
+	const digits = "0123456789abcdef"
+	for i := 23; i >= 12; i-- {
+		b[i] = digits[n&15]
+		n >>= 4
+	}
+	return string(b[:])
+}
 
 func requestID(r *http.Request) string {
 	id, _ := r.Context().Value(keyRequestID).(string)
@@ -70,7 +92,7 @@ func (s *server) outer(next http.Handler) http.Handler {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
-			id = kore.NewHexID()
+			id = nextRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), keyRequestID, id)
@@ -91,7 +113,13 @@ func (s *server) outer(next http.Handler) http.Handler {
 			if app, ok := ctx.Value(keyApp).(*appBox); ok && app.app != nil {
 				attrs = append(attrs, "app", app.app.ID, "account", app.app.AccountID)
 			}
-			s.log.InfoContext(ctx, "request", attrs...)
+			// Status polls that succeed are the bulk of the traffic and say
+			// nothing at 3 a.m.: they go to debug; everything else to info.
+			level := slog.LevelInfo
+			if r.Method == http.MethodGet && sw.status < 400 && strings.HasPrefix(r.URL.Path, "/api/public/bot/import/status/") {
+				level = slog.LevelDebug
+			}
+			s.log.Log(ctx, level, "request", attrs...)
 		}()
 		ctx = context.WithValue(ctx, keyApp, &appBox{})
 		next.ServeHTTP(sw, r.WithContext(ctx))

@@ -37,8 +37,9 @@ type Config struct {
 }
 
 type server struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	docs *docCache
 }
 
 // NewServer returns the HTTP handler of the whole API.
@@ -58,7 +59,7 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.FileTTL <= 0 {
 		cfg.FileTTL = 24 * time.Hour
 	}
-	s := &server{cfg: cfg, log: cfg.Logger}
+	s := &server{cfg: cfg, log: cfg.Logger, docs: newDocCache(64<<20, 5*time.Minute)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.outer(mux)

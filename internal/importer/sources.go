@@ -84,7 +84,9 @@ func (r *run) openBundle(ctx context.Context) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := bundle.FromZip(ra, ra.Size(), r.s.cfg.Zip)
-	ra.Close() // FromZip read the directory; entries reopen ranges as they are read
+	b, err := bundle.FromZip(ra, ra.Size(), r.s.cfg.Zip) // the bundle closes ra
+	if err != nil {
+		ra.Close()
+	}
 	return b, err
 }

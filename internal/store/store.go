@@ -203,6 +203,10 @@ type Store interface {
 	Apps(ctx context.Context, accountID string) ([]*App, error)
 	UpdateApp(ctx context.Context, app *App) error
 	CountApps(ctx context.Context) (int, error)
+	// AppsGeneration is a number that changes whenever an app is created or
+	// updated, in any process: caches of apps compare it to know they are
+	// current.
+	AppsGeneration(ctx context.Context) (int64, error)
 
 	CreateFile(ctx context.Context, f *File) error
 	File(ctx context.Context, accountID, id string) (*File, error)

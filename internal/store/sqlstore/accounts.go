@@ -60,15 +60,33 @@ func scanApp(row interface{ Scan(...any) error }) (*store.App, error) {
 	return &a, nil
 }
 
+// bumpApps moves the apps generation, in the transaction that changes apps.
+const bumpApps = `INSERT INTO generations (name, n) VALUES ('apps', 1) ON CONFLICT (name) DO UPDATE SET n = generations.n + 1`
+
 // CreateApp implements store.Store.
 func (db *DB) CreateApp(ctx context.Context, a *store.App) error {
-	_, err := db.W.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		a.ID, a.AccountID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.UserID,
-		a.Disabled, a.EnforceJTI, ms(a.CreatedOn))
-	if err != nil {
-		return fmt.Errorf("create app: %w", err)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			a.ID, a.AccountID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.UserID,
+			a.Disabled, a.EnforceJTI, ms(a.CreatedOn))
+		if err == nil {
+			_, err = tx.ExecContext(ctx, bumpApps)
+		}
+		if err != nil {
+			return fmt.Errorf("create app: %w", err)
+		}
+		return nil
+	})
+}
+
+// AppsGeneration implements store.Store.
+func (db *DB) AppsGeneration(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.R.QueryRowContext(ctx, `SELECT n FROM generations WHERE name = 'apps'`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	return nil
+	return n, err
 }
 
 // App implements store.Store.
@@ -96,15 +114,20 @@ func (db *DB) Apps(ctx context.Context, accountID string) ([]*store.App, error) 
 
 // UpdateApp implements store.Store: name, secret, algorithm, scopes and flags.
 func (db *DB) UpdateApp(ctx context.Context, a *store.App) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE apps SET name = $2, secret = $3, algorithm = $4, scopes = $5, disabled = $6, enforce_jti = $7 WHERE id = $1`,
-		a.ID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI)
-	if err != nil {
-		return fmt.Errorf("update app: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE apps SET name = $2, secret = $3, algorithm = $4, scopes = $5, disabled = $6, enforce_jti = $7 WHERE id = $1`,
+			a.ID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI)
+		if err != nil {
+			return fmt.Errorf("update app: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, bumpApps); err != nil {
+			return fmt.Errorf("update app: %w", err)
+		}
+		return nil
+	})
 }
 
 // CountApps implements store.Store.

@@ -106,6 +106,26 @@ func wantApp(t *testing.T, got, want *store.App) {
 
 // testApps covers CreateApp, App, Apps, UpdateApp and CountApps.
 func testApps(t *testing.T, open opener) {
+	t.Run("Generation", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		g0, err := s.AppsGeneration(t.Context())
+		must(t, err, "AppsGeneration")
+		a := newAccount(t, s)
+		app := newApp(a.ID)
+		must(t, s.CreateApp(t.Context(), app), "CreateApp")
+		g1, _ := s.AppsGeneration(t.Context())
+		app.Disabled = true
+		must(t, s.UpdateApp(t.Context(), app), "UpdateApp")
+		g2, _ := s.AppsGeneration(t.Context())
+		if g0 == g1 || g1 == g2 {
+			t.Errorf("apps generation did not move: %d, %d, %d", g0, g1, g2)
+		}
+		_ = s.UpdateApp(t.Context(), &store.App{ID: "cs-none"})
+		if g3, _ := s.AppsGeneration(t.Context()); g3 != g2 {
+			t.Errorf("a failed update moved the generation")
+		}
+	})
 	t.Run("RoundTrip", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
