@@ -253,25 +253,39 @@ func (c *Client) ImportStatusRaw(ctx context.Context, bir string) (json.RawMessa
 }
 
 // Wait polls an import every interval (default 1 s, the platform's polite
-// rate) until it ends, calling progress with each new document.
+// rate) until it ends, calling progress with each new document. Polls are
+// conditional (If-None-Match): an unchanged document costs a 304, when the
+// server sends ETags (botport does).
 func (c *Client) Wait(ctx context.Context, bir string, interval time.Duration, progress func(*Status)) (*Status, error) {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	var last *Status
+	var etag string
 	for {
-		st, err := c.ImportStatus(ctx, bir)
-		if err != nil {
+		var st Status
+		var unchanged bool
+		var tag string
+		req := request{method: http.MethodGet, path: "/api/public/bot/import/status/" + url.PathEscape(bir), idempotent: true,
+			notModified: &unchanged, etag: &tag}
+		if etag != "" && last != nil {
+			req.header = http.Header{"If-None-Match": {etag}}
+		}
+		if err := c.do(ctx, req, &st); err != nil {
 			return nil, err
 		}
-		if progress != nil {
-			progress(st)
+		if !unchanged {
+			last, etag = &st, tag
+			if progress != nil {
+				progress(last)
+			}
 		}
-		if st.Done() {
-			return st, nil
+		if last.Done() {
+			return last, nil
 		}
 		select {
 		case <-ctx.Done():
-			return st, ctx.Err()
+			return last, ctx.Err()
 		case <-time.After(interval):
 		}
 	}

@@ -92,8 +92,12 @@ func (c *Client) token() (string, error) {
 type request struct {
 	method, path string
 	contentType  string
-	body         func() (io.Reader, error)
-	idempotent   bool // safe to retry after the request may have reached the server
+	header       http.Header // extra request headers
+	// notModified, when set, is told of a 304 answer (conditional GETs).
+	notModified *bool
+	etag        *string // receives the answer's ETag
+	body        func() (io.Reader, error)
+	idempotent  bool // safe to retry after the request may have reached the server
 }
 
 // do sends req with retries and decodes a 200 answer into out.
@@ -180,6 +184,9 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if req.contentType != "" {
 		hr.Header.Set("Content-Type", req.contentType)
 	}
+	for k, vs := range req.header {
+		hr.Header[k] = vs
+	}
 	if c.UserAgent != "" {
 		hr.Header.Set("User-Agent", c.UserAgent)
 	}
@@ -194,6 +201,13 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &netError{err: err}
+	}
+	if req.etag != nil {
+		*req.etag = resp.Header.Get("ETag")
+	}
+	if resp.StatusCode == http.StatusNotModified && req.notModified != nil {
+		*req.notModified = true
+		return nil
 	}
 	if resp.StatusCode != http.StatusOK {
 		e := &Error{StatusCode: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}

@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		serveCmd(getenv, stdout, stderr),
 		demoCmd(getenv, stdout, stderr),
 		benchCmd(getenv, stdout, stderr),
+		bareServerCmd(stdout),
 		appsCmd(getenv, stdout),
 		tokenCmd(getenv, stdout),
 	)

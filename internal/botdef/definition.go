@@ -151,20 +151,20 @@ func ParseDefinition(r io.Reader, emit func(*Record) error, ps *Problems, opts O
 	p.kindOf = CollectionKind
 	p.onValue = func(member string, raw jsontext.Value, start int64) error {
 		d.memberKinds[member] = raw.Kind()
-		d.scanRefs(raw, start, pointer(member))
+		d.scanRefs(raw, start, loc{member: member, index: -1})
 		return d.setting(member, raw, ps)
 	}
 	p.onElement = func(member string, i int, raw jsontext.Value, start int64) (elemID, error) {
 		d.memberKinds[member] = '['
 		d.Counts[CollectionKind(member)]++
-		ptr := pointer(member, i)
+		at := loc{member: member, index: i}
 		if raw.Kind() != '{' {
-			ps.Add(&Problem{File: FileDefinition, Pointer: ptr, Code: "wrong_type", Severity: Error,
+			ps.Add(&Problem{File: FileDefinition, Pointer: at.ptr(), Code: "wrong_type", Severity: Error,
 				Message: member + " elements must be objects, found " + kindName(raw.Kind()), offset: start})
 			return elemID{}, nil
 		}
-		d.scanRefs(raw, start, ptr)
-		return d.element(member, i, raw, ptr, ps), nil
+		d.scanRefs(raw, start, at)
+		return d.element(member, i, raw, at, ps), nil
 	}
 	p.onEvent = func(member, key string, raw jsontext.Value, start int64) error {
 		d.memberKinds[member] = '{'
@@ -175,7 +175,7 @@ func ParseDefinition(r io.Reader, emit func(*Record) error, ps *Problems, opts O
 			}
 		}
 		d.Events = append(d.Events, Event{Key: key, Enabled: bool(e.Enabled), Action: string(e.Action), Task: string(e.Task)})
-		d.scanRefs(raw, start, pointer(member, key))
+		d.scanRefs(raw, start, loc{member: member, index: -1, key: key})
 		return nil
 	}
 	lastMember := ""
@@ -328,12 +328,12 @@ func (d *Definition) setting(member string, raw jsontext.Value, ps *Problems) er
 }
 
 // element reads the facts of one array element and returns its identity.
-func (d *Definition) element(member string, i int, raw jsontext.Value, ptr string, ps *Problems) elemID {
+func (d *Definition) element(member string, i int, raw jsontext.Value, at loc, ps *Problems) elemID {
 	switch member {
 	case "dialogs":
 		var v dialogJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		dl := &Dialog{Index: i, ID: string(v.ID), RefID: string(v.RefID), LName: string(v.LName), Names: v.LocaleData, Stub: v.Nodes == nil, NS: v.NS}
 		if v.Nodes != nil {
@@ -347,7 +347,7 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	case "dialogComponents":
 		var v componentJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		c := &Component{Index: i, ID: string(v.ID), RefID: string(v.RefID), Name: string(v.Name), Type: string(v.Type),
 			DialogID: string(v.DialogID), ResourceID: string(v.ResourceID), Idp: string(v.Idp), NS: v.NS}
@@ -359,7 +359,7 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	case "forms":
 		var v formJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		n := &Named{Index: i, RefID: string(v.RefID), Name: firstOf(string(v.DisplayName), string(v.Name))}
 		for _, in := range v.Integrations {
@@ -371,7 +371,7 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	case "widgets":
 		var v widgetJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		n := &Named{Index: i, RefID: string(v.RefID), Name: string(v.Name)}
 		if v.Source.Type == "dialog" {
@@ -382,14 +382,14 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	case "panels":
 		var v panelJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		d.Panels = append(d.Panels, &Named{Index: i, RefID: string(v.RefID), Name: string(v.Name), Refs: v.Widgets})
 		return elemID{string(v.RefID), string(v.RefID), string(v.Name)}
 	case "sentences":
 		var v sentenceJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		s := sentenceFact{index: i, id: string(v.ID), taskID: string(v.TaskID)}
 		for j, e := range v.Entities {
@@ -402,14 +402,14 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	case "patterns":
 		var v identJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		d.patterns = append(d.patterns, patternFact{index: i, refID: string(v.RefID)})
 		return elemID{string(v.RefID), string(v.RefID), ""}
 	case "knowledgeTasks":
 		var v graphJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		g := graphFact{index: i, refID: string(v.RefID), lang: string(v.Language), name: string(v.Name), taxonomy: map[string]bool{}, ns: v.NS}
 		for _, t := range v.Taxonomy {
@@ -430,7 +430,7 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 	default:
 		var v identJSON
 		if err := unmarshal(raw, &v); err != nil {
-			addDecodeError(ps, ptr, err)
+			addDecodeError(ps, at.ptr(), err)
 		}
 		switch member {
 		case "contentVariables":
@@ -440,7 +440,7 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, ptr strin
 				ps.Add(&Problem{File: FileDefinition, Pointer: pointer(member, i, "key"), Code: "duplicate_key", offset: -1,
 					Message: "content variable " + strconv.Quote(string(v.Key)) + " is defined twice"})
 			}
-			d.nsUsers = append(d.nsUsers, nsUse{file: FileDefinition, ptr: ptr, what: "content variable " + strconv.Quote(string(v.Key)), ns: v.NS})
+			d.nsUsers = append(d.nsUsers, nsUse{file: FileDefinition, ptr: at.ptr(), what: "content variable " + strconv.Quote(string(v.Key)), ns: v.NS})
 		case "namespaces":
 			d.namespaces = append(d.namespaces, nsFact{id: string(v.ID), refID: string(v.RefID)})
 		case "idpConfigurations":

@@ -154,17 +154,40 @@ func Summary(errs []*Problem, total int) string {
 
 // pointer builds a JSON Pointer from tokens, escaping ~ and /.
 func pointer(tokens ...any) string {
-	var b strings.Builder
+	b := make([]byte, 0, 48)
 	for _, t := range tokens {
-		b.WriteByte('/')
+		b = append(b, '/')
 		switch v := t.(type) {
 		case int:
-			b.WriteString(strconv.Itoa(v))
+			b = strconv.AppendInt(b, int64(v), 10)
 		case string:
-			b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(v))
+			if strings.ContainsAny(v, "~/") {
+				v = pointerEscaper.Replace(v)
+			}
+			b = append(b, v...)
 		default:
-			fmt.Fprint(&b, v)
+			b = fmt.Append(b, v)
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// loc names a top-level member, or one of its elements, without building
+// its pointer: most are never reported, and an export has many.
+type loc struct {
+	member string
+	index  int    // element index, or -1
+	key    string // object member key (botEvents), or ""
+}
+
+func (l loc) ptr() string {
+	switch {
+	case l.key != "":
+		return pointer(l.member, l.key)
+	case l.index >= 0:
+		return pointer(l.member, l.index)
+	}
+	return pointer(l.member)
 }

@@ -14,7 +14,7 @@ var refPrefixes = []struct {
 // percent-encoded ({{env.X}} and %7B%7Benv.X%7D%7D both contain env.X),
 // and records each name's first occurrence and how many more there are. start is raw's offset in the
 // file, so the occurrence is located exactly.
-func (d *Definition) scanRefs(raw []byte, start int64, ptr string) {
+func (d *Definition) scanRefs(raw []byte, start int64, at loc) {
 	for _, rp := range refPrefixes {
 		from := 0
 		for {
@@ -43,7 +43,7 @@ func (d *Definition) scanRefs(raw []byte, start int64, ptr string) {
 					d.refSeen = map[string]int{}
 				}
 				d.refSeen[key] = len(d.strRefs)
-				d.strRefs = append(d.strRefs, strRef{env: rp.env, name: name, ptr: ptr, offset: start + int64(i)})
+				d.strRefs = append(d.strRefs, strRef{env: rp.env, name: name, ptr: at.ptr(), offset: start + int64(i)})
 			}
 			from = j
 		}

@@ -64,26 +64,17 @@ func (v *validator) warn(ptr, code, component, msg string) {
 func dialogLabel(dl *Dialog) string      { return "dialog " + strconv.Quote(dl.Name) }
 func componentLabel(c *Component) string { return "component " + strconv.Quote(c.Name) }
 
-// unique reports a duplicate value of a member among elements.
-func (v *validator) unique(seen map[string]int, val string, ptr, what string) {
+// unique reports a duplicate value of field among the elements of member;
+// seen maps values to the index of their first element.
+func (v *validator) unique(seen map[string]int, val, member string, index int, field, what string) {
 	if val == "" {
 		return
 	}
 	if first, dup := seen[val]; dup {
-		v.err(ptr, "duplicate_id", "", what+" "+strconv.Quote(val)+" is already used by element "+strconv.Itoa(first))
+		v.err(pointer(member, index, field), "duplicate_id", "", what+" "+strconv.Quote(val)+" is already used by element "+strconv.Itoa(first))
 		return
 	}
-	seen[val] = idxFromPtr(ptr)
-}
-
-func idxFromPtr(ptr string) int {
-	// ptr is /member/index/field
-	parts := splitPointer(ptr)
-	if len(parts) > 1 {
-		n, _ := strconv.Atoi(parts[1])
-		return n
-	}
-	return 0
+	seen[val] = index
 }
 
 func (v *validator) index() {
@@ -91,9 +82,9 @@ func (v *validator) index() {
 	v.compByID, v.compRefs = map[string]*Component{}, map[string]*Component{}
 	ids, refs, nameSeen := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, c := range d.Components {
-		v.unique(ids, c.ID, pointer("dialogComponents", c.Index, "_id"), "component _id")
-		v.unique(refs, c.RefID, pointer("dialogComponents", c.Index, "refId"), "component refId")
-		v.unique(nameSeen, c.Name, pointer("dialogComponents", c.Index, "name"), "component name")
+		v.unique(ids, c.ID, "dialogComponents", c.Index, "_id", "component _id")
+		v.unique(refs, c.RefID, "dialogComponents", c.Index, "refId", "component refId")
+		v.unique(nameSeen, c.Name, "dialogComponents", c.Index, "name", "component name")
 		if _, ok := v.compByID[c.ID]; !ok && c.ID != "" {
 			v.compByID[c.ID] = c
 		}
@@ -104,8 +95,8 @@ func (v *validator) index() {
 	v.dialogIDs, v.dialogRefs = map[string]bool{}, map[string]bool{}
 	ids, refs = map[string]int{}, map[string]int{}
 	for _, dl := range d.Dialogs {
-		v.unique(ids, dl.ID, pointer("dialogs", dl.Index, "_id"), "dialog _id")
-		v.unique(refs, dl.RefID, pointer("dialogs", dl.Index, "refId"), "dialog refId")
+		v.unique(ids, dl.ID, "dialogs", dl.Index, "_id", "dialog _id")
+		v.unique(refs, dl.RefID, "dialogs", dl.Index, "refId", "dialog refId")
 		v.dialogIDs[dl.ID] = true
 		v.dialogRefs[dl.RefID] = true
 	}
@@ -117,7 +108,7 @@ func (v *validator) index() {
 	}{{"forms", d.Forms, v.formRefs}, {"widgets", d.Widgets, v.widgetRefs}, {"panels", d.Panels, map[string]bool{}}} {
 		seen := map[string]int{}
 		for _, n := range set.els {
-			v.unique(seen, n.RefID, pointer(set.member, n.Index, "refId"), set.member[:len(set.member)-1]+" refId")
+			v.unique(seen, n.RefID, set.member, n.Index, "refId", set.member[:len(set.member)-1]+" refId")
 			set.refs[n.RefID] = true
 		}
 	}
@@ -241,16 +232,15 @@ func (v *validator) components() {
 func (v *validator) nlp() {
 	ids := map[string]int{}
 	for _, s := range v.d.sentences {
-		ptr := pointer("sentences", s.index)
-		v.unique(ids, s.id, ptr+"/_id", "utterance _id")
+		v.unique(ids, s.id, "sentences", s.index, "_id", "utterance _id")
 		c := v.compByID[s.taskID]
 		switch {
 		case s.taskID == "":
-			v.err(ptr+"/taskId", "missing_intent", "", "utterance without a taskId")
+			v.err(pointer("sentences", s.index, "taskId"), "missing_intent", "", "utterance without a taskId")
 		case c == nil:
-			v.err(ptr+"/taskId", "unknown_intent", "", "utterance belongs to unknown intent component "+strconv.Quote(s.taskID))
+			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to unknown intent component "+strconv.Quote(s.taskID))
 		case c.Type != "" && c.Type != "intent":
-			v.err(ptr+"/taskId", "unknown_intent", "", "utterance belongs to "+componentLabel(c)+", which is a "+c.Type+", not an intent")
+			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to "+componentLabel(c)+", which is a "+c.Type+", not an intent")
 		}
 		for _, e := range s.entities {
 			if ec := v.compByID[e.value]; ec == nil || (ec.Type != "" && ec.Type != "entity") {

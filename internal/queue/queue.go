@@ -27,6 +27,7 @@ type Config struct {
 	JobTimeout   time.Duration // a job's time limit (default 10 minutes)
 	RescueAfter  time.Duration // a running job untouched this long is retried elsewhere (default JobTimeout + 1 minute)
 	PollInterval time.Duration // how often idle workers look for jobs (default 200 ms)
+	Cooldown     time.Duration // least time between two fetches (default 50 ms, at most PollInterval)
 	Periodic     []*river.PeriodicJob
 	Logger       *slog.Logger
 }
@@ -54,7 +55,7 @@ func New(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, cfg Config)
 		Workers:              workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		FetchCooldown:        min(50*time.Millisecond, cfg.PollInterval),
+		FetchCooldown:        cooldown(cfg),
 		FetchPollInterval:    cfg.PollInterval,
 		PeriodicJobs:         cfg.Periodic,
 		Logger:               slog.New(minLevel{logger.Handler(), slog.LevelWarn}).With("component", "river"),
@@ -113,3 +114,11 @@ func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
 	return minLevel{h.Handler.WithAttrs(as), h.min}
 }
 func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }
+
+func cooldown(cfg Config) time.Duration {
+	c := cfg.Cooldown
+	if c <= 0 {
+		c = 50 * time.Millisecond
+	}
+	return min(c, cfg.PollInterval)
+}

@@ -26,7 +26,10 @@ func S3Bucket(t testing.TB) string {
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	}
 	bucket := "botport-" + kore.NewHexID()
-	req, _ := http.NewRequest(http.MethodPut, endpoint+"/"+bucket, nil)
+	req, err := http.NewRequest(http.MethodPut, endpoint+"/"+bucket, nil)
+	if err != nil {
+		t.Fatalf("BOTPORT_TEST_S3=%q is not an http:// URL: %v", endpoint, err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("create bucket: %v", err)

@@ -1,0 +1,186 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/store"
+)
+
+// ExportFiles are the three files of an export folder.
+var ExportFiles = []string{"botDefinition.json", "config.json", "icon.png"}
+
+// ImportOnce uploads an export folder's files, imports them as a new bot
+// and polls every 2 ms until the import ends: the time from the first
+// upload byte to a document reading success.
+func ImportOnce(ctx context.Context, c *client.Client, dir string) (time.Duration, error) {
+	start := time.Now()
+	ids := map[string]string{}
+	for _, f := range ExportFiles {
+		up, err := c.UploadFile(ctx, filepath.Join(dir, f), nil)
+		if err != nil {
+			return 0, err
+		}
+		ids[f] = up.FileID
+	}
+	st, err := c.ImportNew(ctx, client.ImportRequest{BotDefinition: ids["botDefinition.json"], ConfigInfo: ids["config.json"], Icon: ids["icon.png"]})
+	if err != nil {
+		return 0, err
+	}
+	done, err := c.Wait(ctx, st.ID, 2*time.Millisecond, nil)
+	if err != nil {
+		return 0, err
+	}
+	if done.Status != "success" {
+		return 0, fmt.Errorf("import of %s: %s %s", dir, done.Status, done.Message)
+	}
+	return time.Since(start), nil
+}
+
+// Limit is the floor an import is measured against: read the export's JSON
+// files, decode them with the standard library's decoder, and write their
+// bytes once into the same store in one transaction.
+func Limit(ctx context.Context, st store.Store, accountID, dir string) (time.Duration, error) {
+	start := time.Now()
+	var recs []store.Record
+	for _, f := range ExportFiles[:2] {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return 0, err
+		}
+		var v any
+		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&v); err != nil {
+			return 0, err
+		}
+		sum := sha256.Sum256(b)
+		recs = append(recs, store.Record{File: f, Kind: "bench", Ident: f, Hash: sum[:], Body: b})
+	}
+	vid := kore.NewHexID()
+	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: kore.NewBotID(), AccountID: accountID, ImportID: "bench-" + vid, CreatedOn: time.Now()}); err != nil {
+		return 0, err
+	}
+	if err := st.PutRecords(ctx, accountID, vid, recs); err != nil {
+		return 0, err
+	}
+	d := time.Since(start)
+	return d, st.DiscardVersion(ctx, vid)
+}
+
+// ImportCost compares one export's import with its limit.
+type ImportCost struct {
+	Name          string
+	Bytes         int64 // botDefinition.json
+	Import, Limit time.Duration
+}
+
+// Ratio is the import's time over the limit's.
+func (c ImportCost) Ratio() float64 { return float64(c.Import) / float64(c.Limit) }
+
+// CompareImport alternates imports and limits of one export folder, rounds
+// times each, and keeps the medians.
+func CompareImport(ctx context.Context, c *client.Client, st store.Store, accountID, name, dir string, rounds int) (ImportCost, error) {
+	fi, err := os.Stat(filepath.Join(dir, "botDefinition.json"))
+	if err != nil {
+		return ImportCost{}, err
+	}
+	var imps, lims []time.Duration
+	for i := 0; i < rounds; i++ {
+		l, err := Limit(ctx, st, accountID, dir)
+		if err != nil {
+			return ImportCost{}, err
+		}
+		// The limit's decoded documents are garbage now: collect them before
+		// the import is timed, or the collector would compete with the server.
+		debug.FreeOSMemory()
+		d, err := ImportOnce(ctx, c, dir)
+		if err != nil {
+			return ImportCost{}, err
+		}
+		lims, imps = append(lims, l), append(imps, d)
+	}
+	return ImportCost{Name: name, Bytes: fi.Size(), Import: median(imps), Limit: median(lims)}, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// Throughput is many imports submitted at once.
+type Throughput struct {
+	Imports, Failed int
+	Elapsed         time.Duration
+}
+
+// PerSecond is imports finished per second.
+func (t Throughput) PerSecond() float64 { return float64(t.Imports) / t.Elapsed.Seconds() }
+
+// ManyImports uploads each export folder once, then submits n imports that
+// cycle through them, all at once, and waits until every one has ended.
+func ManyImports(ctx context.Context, c *client.Client, dirs []string, n int) (Throughput, error) {
+	type files struct{ def, cfg, icon string }
+	var up []files
+	for _, d := range dirs {
+		var f files
+		for _, p := range []struct {
+			name string
+			dst  *string
+		}{{"botDefinition.json", &f.def}, {"config.json", &f.cfg}, {"icon.png", &f.icon}} {
+			u, err := c.UploadFile(ctx, filepath.Join(d, p.name), nil)
+			if err != nil {
+				return Throughput{}, err
+			}
+			*p.dst = u.FileID
+		}
+		up = append(up, f)
+	}
+	start := time.Now()
+	birs := make([]string, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			f := up[i%len(up)]
+			st, err := c.ImportNew(ctx, client.ImportRequest{BotDefinition: f.def, ConfigInfo: f.cfg, Icon: f.icon})
+			if err != nil {
+				errs <- err
+				return
+			}
+			birs[i] = st.ID
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return Throughput{}, fmt.Errorf("submit: %w", err)
+	}
+	t := Throughput{Imports: n}
+	for _, bir := range birs {
+		st, err := c.Wait(ctx, bir, 50*time.Millisecond, nil)
+		if err != nil {
+			return Throughput{}, err
+		}
+		if st.Status != "success" {
+			t.Failed++
+		}
+	}
+	t.Elapsed = time.Since(start)
+	return t, nil
+}
