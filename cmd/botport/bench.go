@@ -92,7 +92,7 @@ directory, on SQLite or on --database.`,
 			if err != nil {
 				return err
 			}
-			if _, err := bench.ImportOnce(ctx, cl, demoDir); err != nil {
+			if _, _, err := bench.ImportOnce(ctx, cl, demoDir); err != nil {
 				return err
 			}
 			bots, err := cl.Bots(ctx, 0, 1)
@@ -145,16 +145,21 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			fmt.Fprintf(stdout, "Import cost: upload to success vs. limit (std JSON decode + one-transaction write of the same bytes), medians of %d\n", importRounds)
-			fmt.Fprintf(stdout, "  %-28s %12s %10s %10s %7s\n", "export", "definition", "import", "limit", "ratio")
+			fmt.Fprintf(stdout, "  import = 3 uploads + start + queue pickup + pipeline + polls every 2 ms; pipeline = the worker's run, from the server's log\n")
+			fmt.Fprintf(stdout, "  %-26s %10s %9s %9s %9s %7s %9s\n", "export", "definition", "import", "pipeline", "limit", "ratio", "pipeline")
+			met := 0
 			for _, d := range dirs {
-				c, err := bench.CompareImport(ctx, cl, db, acct, filepath.Base(d), d, importRounds)
+				c, err := bench.CompareImport(ctx, cl, srv.Pipeline, db, acct, filepath.Base(d), d, importRounds)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(stdout, "  %-28s %12s %10v %10v %7.2f\n", c.Name, mb(c.Bytes), c.Import.Round(100*time.Microsecond), c.Limit.Round(100*time.Microsecond), c.Ratio())
+				if c.Ratio() <= 3 {
+					met++
+				}
+				fmt.Fprintf(stdout, "  %-26s %10s %9v %9v %9v %7.2f %9.2f\n", c.Name, mb(c.Bytes), c.Import.Round(100*time.Microsecond),
+					c.Pipeline.Round(100*time.Microsecond), c.Limit.Round(100*time.Microsecond), c.Ratio(), c.PipelineRatio())
 			}
-			fmt.Fprintln(stdout, "  target: ratio <= 3.00")
-			fmt.Fprintln(stdout)
+			fmt.Fprintf(stdout, "  target: ratio <= 3.00: met by %d of %d\n\n", met, len(dirs))
 		}
 
 		if large {
@@ -168,7 +173,7 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			before, _ := lsrv.PeakRSS()
-			c, err := bench.CompareImport(ctx, lcl, ldb, lacct, "generated large", gen, 1)
+			c, err := bench.CompareImport(ctx, lcl, lsrv.Pipeline, ldb, lacct, "generated large", gen, 1)
 			rss, _ := lsrv.PeakRSS()
 			lsrv.Stop()
 			ldb.Close()
@@ -176,8 +181,8 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			fmt.Fprintf(stdout, "Large export (%d dialogs, %d utterances, %d FAQs)\n", botgen.Large.Dialogs, botgen.Large.Utterances, botgen.Large.FAQs)
-			fmt.Fprintf(stdout, "  definition %s; import %v, limit %v, ratio %.2f (target <= 3.00, %s)\n", mb(c.Bytes),
-				c.Import.Round(time.Millisecond), c.Limit.Round(time.Millisecond), c.Ratio(), verdict(c.Ratio() <= 3))
+			fmt.Fprintf(stdout, "  definition %s; import %v (pipeline %v), limit %v, ratio %.2f (target <= 3.00, %s)\n", mb(c.Bytes),
+				c.Import.Round(time.Millisecond), c.Pipeline.Round(time.Millisecond), c.Limit.Round(time.Millisecond), c.Ratio(), verdict(c.Ratio() <= 3))
 			fmt.Fprintf(stdout, "  server peak RSS %s (%s at start), %.2f x the file (target <= 3.00, %s)\n\n", mb(rss), mb(before),
 				float64(rss)/float64(c.Bytes), verdict(float64(rss) <= 3*float64(c.Bytes)))
 		}

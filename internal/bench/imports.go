@@ -23,29 +23,29 @@ var ExportFiles = []string{"botDefinition.json", "config.json", "icon.png"}
 
 // ImportOnce uploads an export folder's files, imports them as a new bot
 // and polls every 2 ms until the import ends: the time from the first
-// upload byte to a document reading success.
-func ImportOnce(ctx context.Context, c *client.Client, dir string) (time.Duration, error) {
+// upload byte to a document reading success. It returns the import's ID.
+func ImportOnce(ctx context.Context, c *client.Client, dir string) (time.Duration, string, error) {
 	start := time.Now()
 	ids := map[string]string{}
 	for _, f := range ExportFiles {
 		up, err := c.UploadFile(ctx, filepath.Join(dir, f), nil)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		ids[f] = up.FileID
 	}
 	st, err := c.ImportNew(ctx, client.ImportRequest{BotDefinition: ids["botDefinition.json"], ConfigInfo: ids["config.json"], Icon: ids["icon.png"]})
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	done, err := c.Wait(ctx, st.ID, 2*time.Millisecond, nil)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if done.Status != "success" {
-		return 0, fmt.Errorf("import of %s: %s %s", dir, done.Status, done.Message)
+		return 0, "", fmt.Errorf("import of %s: %s %s", dir, done.Status, done.Message)
 	}
-	return time.Since(start), nil
+	return time.Since(start), st.ID, nil
 }
 
 // Limit is the floor an import is measured against: read the export's JSON
@@ -79,22 +79,29 @@ func Limit(ctx context.Context, st store.Store, accountID, dir string) (time.Dur
 
 // ImportCost compares one export's import with its limit.
 type ImportCost struct {
-	Name          string
-	Bytes         int64 // botDefinition.json
-	Import, Limit time.Duration
+	Name  string
+	Bytes int64 // botDefinition.json
+	// Import is upload to success as the client sees it; Pipeline the part
+	// the server's worker ran (parse, validate, stage, commit); Limit the
+	// floor both are compared with.
+	Import, Pipeline, Limit time.Duration
 }
 
 // Ratio is the import's time over the limit's.
 func (c ImportCost) Ratio() float64 { return float64(c.Import) / float64(c.Limit) }
 
+// PipelineRatio is the worker's time over the limit's.
+func (c ImportCost) PipelineRatio() float64 { return float64(c.Pipeline) / float64(c.Limit) }
+
 // CompareImport alternates imports and limits of one export folder, rounds
-// times each, and keeps the medians.
-func CompareImport(ctx context.Context, c *client.Client, st store.Store, accountID, name, dir string, rounds int) (ImportCost, error) {
+// times each, and keeps the medians. pipeline reads how long the server's
+// worker ran an import.
+func CompareImport(ctx context.Context, c *client.Client, pipeline func(bir string) (time.Duration, error), st store.Store, accountID, name, dir string, rounds int) (ImportCost, error) {
 	fi, err := os.Stat(filepath.Join(dir, "botDefinition.json"))
 	if err != nil {
 		return ImportCost{}, err
 	}
-	var imps, lims []time.Duration
+	var imps, pipes, lims []time.Duration
 	for i := 0; i < rounds; i++ {
 		l, err := Limit(ctx, st, accountID, dir)
 		if err != nil {
@@ -103,13 +110,17 @@ func CompareImport(ctx context.Context, c *client.Client, st store.Store, accoun
 		// The limit's decoded documents are garbage now: collect them before
 		// the import is timed, or the collector would compete with the server.
 		debug.FreeOSMemory()
-		d, err := ImportOnce(ctx, c, dir)
+		d, bir, err := ImportOnce(ctx, c, dir)
 		if err != nil {
 			return ImportCost{}, err
 		}
-		lims, imps = append(lims, l), append(imps, d)
+		p, err := pipeline(bir)
+		if err != nil {
+			return ImportCost{}, err
+		}
+		lims, imps, pipes = append(lims, l), append(imps, d), append(pipes, p)
 	}
-	return ImportCost{Name: name, Bytes: fi.Size(), Import: median(imps), Limit: median(lims)}, nil
+	return ImportCost{Name: name, Bytes: fi.Size(), Import: median(imps), Pipeline: median(pipes), Limit: median(lims)}, nil
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,6 +19,63 @@ type Server struct {
 	URL, AppID, Secret string
 	cmd                *exec.Cmd
 	done               chan struct{}
+
+	mu    sync.Mutex
+	runs  map[string]time.Duration // import ID -> pipeline duration, from the server's log
+	added chan struct{}            // closed and replaced when runs grows
+}
+
+// logRecord is the part of the server's JSON log the bench reads.
+type logRecord struct {
+	Level    string        `json:"level"`
+	Msg      string        `json:"msg"`
+	Import   string        `json:"import"`
+	Duration time.Duration `json:"duration"`
+}
+
+// readLog keeps the duration of every finished import the server logs and
+// passes its warnings and errors on to this process's standard error.
+func (s *Server) readLog(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var rec logRecord
+		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Level == "WARN" || rec.Level == "ERROR" {
+			fmt.Fprintln(os.Stderr, sc.Text())
+			continue
+		}
+		if rec.Msg == "import succeeded" || rec.Msg == "import failed" {
+			s.mu.Lock()
+			s.runs[rec.Import] = rec.Duration
+			close(s.added)
+			s.added = make(chan struct{})
+			s.mu.Unlock()
+		}
+	}
+	io.Copy(io.Discard, r)
+}
+
+// Pipeline is how long the server's worker ran import bir, from its log
+// ("duration" of "import succeeded"): the part of an import's time that is
+// neither HTTP nor waiting in the queue.
+func (s *Server) Pipeline(bir string) (time.Duration, error) {
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		d, ok := s.runs[bir]
+		added := s.added
+		s.mu.Unlock()
+		if ok {
+			return d, nil
+		}
+		select {
+		case <-added:
+		case <-s.done:
+			return 0, fmt.Errorf("server exited before logging import %s", bir)
+		case <-deadline:
+			return 0, fmt.Errorf("server did not log the end of import %s", bir)
+		}
+	}
 }
 
 var (
@@ -26,16 +85,20 @@ var (
 
 // StartServer runs exe serve on a fresh data directory with extra flags.
 func StartServer(exe, data string, extra ...string) (*Server, error) {
-	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "error"}, extra...)...)
+	cmd := exec.Command(exe, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "info", "--log-format", "json"}, extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{cmd: cmd, done: make(chan struct{})}
+	s := &Server{cmd: cmd, done: make(chan struct{}), runs: map[string]time.Duration{}, added: make(chan struct{})}
+	go s.readLog(logs)
 	go func() { cmd.Wait(); close(s.done) }()
 	ready := make(chan struct{})
 	go func() {

@@ -31,6 +31,7 @@ type run struct {
 	saved   time.Time
 	started time.Time
 	records int
+	links   []store.Link // staged links not yet written
 }
 
 // stage is one statusLogs entry's work.
@@ -44,11 +45,15 @@ type stage struct {
 func (r *run) execute(ctx context.Context) error {
 	st := r.s.cfg.Store
 	r.started = r.s.cfg.Now()
+	// The first progress write waits SaveEvery too: an import that ends
+	// sooner writes its document once, at the end.
+	r.saved = r.started
 	r.current = LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName}
-	if err := st.DiscardStaged(ctx, r.imp.ID); err != nil {
-		return err
-	}
 	if r.attempt > 1 {
+		// An earlier attempt may have staged a version before it stopped.
+		if err := st.DiscardStaged(ctx, r.imp.ID); err != nil {
+			return err
+		}
 		if err := r.save(ctx); err != nil {
 			return err
 		}
@@ -85,6 +90,9 @@ func (r *run) execute(ctx context.Context) error {
 		if err := r.done(ctx, LogEntry{TaskType: stg.taskType, TaskName: stg.taskName, Status: "success"}); err != nil {
 			return err
 		}
+	}
+	if err := r.flushLinks(ctx); err != nil {
+		return err
 	}
 	r.current = LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName}
 	if r.req.DryRun {
@@ -253,15 +261,30 @@ func (r *run) target(ctx context.Context) (*botdef.Target, error) {
 	return t, nil
 }
 
+// batchLinks bounds the links written in one transaction.
+const batchLinks = 2000
+
+// putLinks stages links, in batches: most components have a few, and a
+// transaction each would cost more than their rows.
 func (r *run) putLinks(ctx context.Context, ls []botdef.Link) error {
-	if len(ls) == 0 {
+	for _, l := range ls {
+		r.links = append(r.links, store.Link(l))
+	}
+	if len(r.links) >= batchLinks {
+		return r.flushLinks(ctx)
+	}
+	return nil
+}
+
+func (r *run) flushLinks(ctx context.Context) error {
+	if len(r.links) == 0 {
 		return nil
 	}
-	out := make([]store.Link, len(ls))
-	for i, l := range ls {
-		out[i] = store.Link(l)
+	if err := r.s.cfg.Store.PutLinks(ctx, r.vid, r.links); err != nil {
+		return err
 	}
-	return r.s.cfg.Store.PutLinks(ctx, r.vid, out)
+	r.links = r.links[:0]
+	return nil
 }
 
 // stageFunctions writes the bot-functions scripts into the version.
@@ -312,7 +335,7 @@ func (r *run) fail(ctx context.Context, e LogEntry, summary *Summary) error {
 		r.s.log.WarnContext(ctx, "discard staged version", "import", r.imp.ID, "error", err)
 	}
 	r.s.log.InfoContext(ctx, "import failed", "import", r.imp.ID, "bot", r.imp.BotID, "stage", e.TaskType,
-		"problems", len(e.Errors), "message", e.Message, "duration", r.s.cfg.Now().Sub(r.started))
+		"problems", len(e.Errors), "message", e.Message, "queued", r.queued(), "duration", r.s.cfg.Now().Sub(r.started))
 	return nil
 }
 
@@ -382,6 +405,12 @@ func (r *run) commit(ctx context.Context) error {
 		}
 	}
 	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
-		"records", r.records, "dialogs", len(d.Dialogs), "duration", now.Sub(r.started))
+		"records", r.records, "dialogs", len(d.Dialogs), "queued", r.queued(), "duration", now.Sub(r.started))
 	return nil
+}
+
+// queued is how long the import waited between its acceptance and this
+// run's start (acceptance times are stored to the millisecond).
+func (r *run) queued() time.Duration {
+	return r.started.Sub(r.imp.CreatedOn).Round(time.Millisecond)
 }
