@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,10 +17,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/bench"
 	"github.com/botport/botport/internal/botgen"
 	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/demo"
+	"github.com/botport/botport/internal/kore"
 )
 
 func benchCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -145,21 +148,26 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			fmt.Fprintf(stdout, "Import cost: upload to success vs. limit (std JSON decode + one-transaction write of the same bytes), medians of %d\n", importRounds)
-			fmt.Fprintf(stdout, "  import = 3 uploads + start + queue pickup + pipeline + polls every 2 ms; pipeline = the worker's run, from the server's log\n")
+			fmt.Fprintf(stdout, "  import = 3 uploads + start + queue pickup + pipeline + polls every 2 ms (or 2%% of the time so far); pipeline = the worker's run, from the server's log\n")
 			fmt.Fprintf(stdout, "  %-26s %10s %9s %9s %9s %7s %9s\n", "export", "definition", "import", "pipeline", "limit", "ratio", "pipeline")
 			met := 0
+			var outside []time.Duration
 			for _, d := range dirs {
-				c, err := bench.CompareImport(ctx, cl, srv.Pipeline, db, acct, filepath.Base(d), d, importRounds)
+				c, err := bench.CompareImport(ctx, benchTarget(srv, cl, db, acct), filepath.Base(d), d, importRounds)
 				if err != nil {
 					return err
 				}
 				if c.Ratio() <= 3 {
 					met++
 				}
+				outside = append(outside, c.Import-c.Pipeline)
 				fmt.Fprintf(stdout, "  %-26s %10s %9v %9v %9v %7.2f %9.2f\n", c.Name, mb(c.Bytes), c.Import.Round(100*time.Microsecond),
 					c.Pipeline.Round(100*time.Microsecond), c.Limit.Round(100*time.Microsecond), c.Ratio(), c.PipelineRatio())
 			}
-			fmt.Fprintf(stdout, "  target: ratio <= 3.00: met by %d of %d\n\n", met, len(dirs))
+			slices.Sort(outside)
+			fmt.Fprintf(stdout, "  target: ratio <= 3.00: met by %d of %d\n", met, len(dirs))
+			fmt.Fprintf(stdout, "  outside the pipeline (HTTP, queue pickup, polls): median %v whatever the size; the limit has none of it\n\n",
+				outside[len(outside)/2].Round(100*time.Microsecond))
 		}
 
 		if large {
@@ -173,7 +181,7 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			before, _ := lsrv.PeakRSS()
-			c, err := bench.CompareImport(ctx, lcl, lsrv.Pipeline, ldb, lacct, "generated large", gen, 1)
+			c, err := bench.CompareImport(ctx, benchTarget(lsrv, lcl, ldb, lacct), "generated large", gen, 1)
 			rss, _ := lsrv.PeakRSS()
 			lsrv.Stop()
 			ldb.Close()
@@ -207,25 +215,31 @@ directory, on SQLite or on --database.`,
 	return cmd
 }
 
-// benchServer starts a server under test and opens its store beside it.
+// benchServer starts a server under test, opens its store beside it and
+// creates an app of its own, in an account of its own, for the bench (a
+// PostgreSQL database may already hold apps and bots).
 func benchServer(ctx context.Context, exe, data, dbURL string, dbArgs []string) (*bench.Server, *client.Client, *database, string, error) {
 	srv, err := bench.StartServer(exe, data, dbArgs...)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	cl := client.New(srv.URL, srv.AppID, srv.Secret)
 	db, err := openDatabase(ctx, data, dbURL)
 	if err != nil {
 		srv.Stop()
 		return nil, nil, nil, "", err
 	}
-	acct, err := db.Account(ctx, "default")
+	app, acct, err := createApp(ctx, db, "bench-"+kore.NewHexID(), "bench", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
 	if err != nil {
 		srv.Stop()
 		db.Close()
 		return nil, nil, nil, "", err
 	}
-	return srv, cl, db, acct.ID, nil
+	srv.AppID, srv.Secret = app.ID, app.Secret
+	return srv, client.New(srv.URL, app.ID, app.Secret), db, acct.ID, nil
+}
+
+func benchTarget(srv *bench.Server, cl *client.Client, db *database, acct string) bench.Target {
+	return bench.Target{Client: cl, Pipeline: srv.Pipeline, Store: db, AccountID: acct, Settle: db.settle}
 }
 
 func mustRequest(ctx context.Context, cl *client.Client, dir string) client.ImportRequest {

@@ -22,6 +22,7 @@ type database struct {
 	// embedded is the SQLite file in the data directory: one server per
 	// directory, so jobs left running at start belong to a dead process.
 	embedded bool
+	w        *sql.DB // the writer pool, for maintenance statements
 }
 
 // openDatabase opens PostgreSQL when url is set (postgres://…), else the
@@ -32,7 +33,7 @@ func openDatabase(ctx context.Context, data, url string) (*database, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &database{Store: st, driver: riversqlite.New(st.W), embedded: true}, nil
+		return &database{Store: st, driver: riversqlite.New(st.W), embedded: true, w: st.W}, nil
 	}
 	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
 		return nil, fmt.Errorf("--database %q: only postgres:// URLs are supported (the default is SQLite in the data directory)", redactURL(url))
@@ -41,7 +42,7 @@ func openDatabase(ctx context.Context, data, url string) (*database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redactURL(url), err)
 	}
-	return &database{Store: st, driver: riverdatabasesql.NewWithPgxListener(st.W, st.Pool)}, nil
+	return &database{Store: st, driver: riverdatabasesql.NewWithPgxListener(st.W, st.Pool), w: st.W}, nil
 }
 
 // databaseFlag binds --database (BOTPORT_DATABASE).
@@ -61,4 +62,17 @@ func redactURL(u string) string {
 		return u[:scheme+3] + userinfo[:i] + ":xxxxx" + u[at:]
 	}
 	return u
+}
+
+// settle brings the database back to rest after a large write, for
+// measurements: SQLite checkpoints its WAL into the file and truncates it;
+// PostgreSQL runs a CHECKPOINT when the role may (it needs pg_checkpoint
+// or superuser; without, PostgreSQL's own checkpoints are left to run).
+func (d *database) settle(ctx context.Context) error {
+	if d.embedded {
+		_, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		return err
+	}
+	_, _ = d.w.ExecContext(ctx, `CHECKPOINT`)
+	return nil
 }

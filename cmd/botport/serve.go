@@ -279,7 +279,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 			qc.PollInterval = 10 * time.Millisecond
 		}
 	}
-	qc.Cooldown = max(qc.PollInterval/2, time.Millisecond)
+	// The cooldown is the least time between two fetches: it also delays
+	// the fetch a LISTEN/NOTIFY wake-up asks for, so it stays short (at
+	// most 10 ms: 100 fetch queries a second per replica at the busiest).
+	qc.Cooldown = min(max(qc.PollInterval/2, time.Millisecond), 10*time.Millisecond)
 	jobs, err := queue.New(st.driver, workers, qc)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 
 // Server is `botport serve` in a child process, so that its memory is its own.
 type Server struct {
-	URL, AppID, Secret string
+	URL, AppID, Secret string // AppID and Secret: set by the caller
 	cmd                *exec.Cmd
 	done               chan struct{}
 
@@ -80,7 +80,6 @@ func (s *Server) Pipeline(bir string) (time.Duration, error) {
 
 var (
 	reListening = regexp.MustCompile(`listening on (http://\S+)`)
-	reField     = regexp.MustCompile(`^\s*(clientId|clientSecret):\s+(\S+)`)
 )
 
 // StartServer runs exe serve on a fresh data directory with extra flags.
@@ -104,15 +103,7 @@ func StartServer(exe, data string, extra ...string) (*Server, error) {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			line := sc.Text()
-			if m := reField.FindStringSubmatch(line); m != nil {
-				if m[1] == "clientId" {
-					s.AppID = m[2]
-				} else {
-					s.Secret = m[2]
-				}
-			}
-			if m := reListening.FindStringSubmatch(line); m != nil {
+			if m := reListening.FindStringSubmatch(sc.Text()); m != nil {
 				s.URL = m[1]
 				close(ready)
 			}

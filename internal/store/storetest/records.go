@@ -119,7 +119,10 @@ func testRecords(t *testing.T, open opener) {
 		t.Parallel()
 		s := open(t)
 		acct := newAccount(t, s)
-		recs := []store.Record{rec("Empty.js", "", 0, "botFunction", "Empty.js", ""), rec("Full.js", "", 0, "botFunction", "Full.js", "x")}
+		// A nil body is an empty one too (not NULL).
+		nilBody := rec("Nil.js", "", 0, "botFunction", "Nil.js", "")
+		nilBody.Body = nil
+		recs := []store.Record{rec("Empty.js", "", 0, "botFunction", "Empty.js", ""), rec("Full.js", "", 0, "botFunction", "Full.js", "x"), nilBody}
 		vid := stage(t, s, acct.ID, kore.NewBotID(), "", testLayout, recs...)
 		wantRecords(t, "Records with an empty body", readRecords(t, s, acct.ID, vid, "", "*"), sortedRecords(recs), true)
 	})
