@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"mime/multipart"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +89,16 @@ func TestErrorCatalogue(t *testing.T) {
 	emptyCT, emptyBody := mpType(map[string]string{"file": "", "fileContext": "bulkImport", "fileExtension": "json"})
 	noCtxCT, noCtxBody := mpType(map[string]string{"file": "{}", "fileExtension": "json"})
 	exeCT, exeBody := mpType(map[string]string{"file": "{}", "fileContext": "bulkImport", "fileExtension": "exe"})
+	junkCT, junkBody := mpType(map[string]string{"file": "{}", "fileContext": "bulkImport", "fileExtension": "json", "junk": strings.Repeat("j", uploadLimit+bodyLimit)})
+	// An upload whose body ends inside the file part (no closing boundary).
+	cutCT := "multipart/form-data; boundary=XX"
+	cutBody := "--XX\r\nContent-Disposition: form-data; name=\"fileContext\"\r\n\r\nbulkImport\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"fileExtension\"\r\n\r\njson\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.json\"\r\n\r\n{\"a\":1}"
+	form := func(tok string) map[string]string {
+		return map[string]string{"auth": tok, "Content-Type": "application/x-www-form-urlencoded"}
+	}
+	validForm := fmt.Sprintf("botDefinition=%s&configInfo=%s&icon=%s", req.BotDefinition, req.ConfigInfo, req.Icon)
 
 	type want struct {
 		status int
@@ -128,6 +142,7 @@ func TestErrorCatalogue(t *testing.T) {
 		{"Bearer in auth", "GET", p + "/bots", map[string]string{"auth": "Bearer " + good}, "", ok},
 		{"Authorization Bearer", "GET", p + "/bots", map[string]string{"Authorization": "Bearer " + good}, "", ok},
 		{"auth wins over Authorization", "GET", p + "/bots", map[string]string{"auth": "abc", "Authorization": "Bearer " + good}, "", notJWT},
+		{"auth holding only Bearer is no token", "GET", p + "/bots", map[string]string{"auth": "Bearer "}, "", noCreds},
 		{"scope missing on upload", "POST", p + "/uploadfile", map[string]string{"auth": tokExportOnly}, "", scope},
 		{"scope missing on Get Bots", "GET", p + "/bots", map[string]string{"auth": tokExportOnly}, "", scope},
 		{"405 before credentials", "GET", p + "/uploadfile", nil, "", method},
@@ -136,6 +151,10 @@ func TestErrorCatalogue(t *testing.T) {
 		{"404 unknown route", "GET", p + "/nope", map[string]string{"auth": good}, "", notFound},
 		{"404 outside the API", "GET", ts.URL + "/x", nil, "", notFound},
 		{"trailing slash", "GET", p + "/bots/", map[string]string{"auth": good}, "", ok},
+		{"two trailing slashes", "GET", p + "/bots//", map[string]string{"auth": good}, "", notFound},
+		{"doubled slash inside", "GET", ts.URL + "/api/public//bots", map[string]string{"auth": good}, "", notFound},
+		{"dot-dot segment", "GET", p + "/x/../bots", map[string]string{"auth": good}, "", notFound},
+		{"doubled slash on a POST", "POST", p + "//bot/import", jsonH(good), validImport, notFound},
 		{"malformed JSON", "POST", p + "/bot/import", jsonH(good), `{"botDefinition":`, invalid},
 		{"trailing data", "POST", p + "/bot/import", jsonH(good), validImport + ` x`, invalid},
 		{"not an object", "POST", p + "/bot/import", jsonH(good), `[1]`, invalid},
@@ -144,6 +163,10 @@ func TestErrorCatalogue(t *testing.T) {
 		{"empty string is absent", "POST", p + "/bot/import", jsonH(good), fmt.Sprintf(`{"botDefinition":%q,"configInfo":"","icon":%q}`, req.BotDefinition, req.Icon), invalid},
 		{"mistyped field", "POST", p + "/bot/import", jsonH(good), `{"botDefinition":1,"configInfo":"a","icon":"b"}`, invalid},
 		{"unknown uploadMode", "POST", p + "/bot/import", jsonH(good), `{"uploadMode":"xml"}`, invalid},
+		{"name of spaces only", "POST", p + "/bot/import", jsonH(good), strings.TrimSuffix(validImport, "}") + `,"name":"   "}`, invalid},
+		{"empty botFunctions in a form is absent", "POST", p + "/bot/import", form(good), validForm + "&botFunctions=&botFunctions[]=", ok},
+		{"empty botFunctions element is absent", "POST", p + "/bot/import", jsonH(good), strings.TrimSuffix(validImport, "}") + `,"botFunctions":[""]}`, ok},
+		{"null botFunctions element", "POST", p + "/bot/import", jsonH(good), strings.TrimSuffix(validImport, "}") + `,"botFunctions":[null]}`, invalid},
 		{"name too long", "POST", p + "/bot/import", jsonH(good), strings.TrimSuffix(validImport, "}") + `,"name":"` + strings.Repeat("n", 101) + `"}`, invalid},
 		{"bad purpose", "POST", p + "/bot/import", jsonH(good), strings.TrimSuffix(validImport, "}") + `,"purpose":"robot"}`, invalid},
 		{"ZIP without zipInfo", "POST", p + "/bot/import", jsonH(good), `{"uploadMode":"zip"}`, invalid},
@@ -152,6 +175,8 @@ func TestErrorCatalogue(t *testing.T) {
 		{"upload with an unknown extension", "POST", p + "/uploadfile", map[string]string{"auth": good, "Content-Type": exeCT}, exeBody, invalid},
 		{"empty upload", "POST", p + "/uploadfile", map[string]string{"auth": good, "Content-Type": emptyCT}, emptyBody, invalid},
 		{"upload over the limit", "POST", p + "/uploadfile", map[string]string{"auth": good, "Content-Type": bigCT}, bigBody, want{413, fmt.Sprintf("File too large: the limit is %d bytes", uploadLimit), 413}},
+		{"upload with an extra part over the limit", "POST", p + "/uploadfile", map[string]string{"auth": good, "Content-Type": junkCT}, junkBody, want{413, fmt.Sprintf("File too large: the limit is %d bytes", uploadLimit), 413}},
+		{"upload cut short", "POST", p + "/uploadfile", map[string]string{"auth": good, "Content-Type": cutCT}, cutBody, invalid},
 		{"body over the limit", "POST", p + "/bot/import", jsonH(good), `{"name":"` + strings.Repeat("n", bodyLimit) + `"}`, want{413, fmt.Sprintf("Request body too large: the limit is %d bytes", bodyLimit), 413}},
 		{"Get Bots negative offset", "GET", p + "/bots?offset=-1", map[string]string{"auth": good}, "", invalid},
 		{"Get Bots zero limit", "GET", p + "/bots?limit=0", map[string]string{"auth": good}, "", invalid},
@@ -206,6 +231,59 @@ func TestErrorCatalogue(t *testing.T) {
 	resp, _ := rawRequest(t, "GET", p+"/bots", map[string]string{"auth": good, "X-Request-Id": "trace-42"}, nil)
 	if resp.Header.Get("X-Request-Id") != "trace-42" {
 		t.Errorf("X-Request-Id %q", resp.Header.Get("X-Request-Id"))
+	}
+}
+
+// TestBrokenFraming sends bodies that end early or break their framing, on
+// a raw connection: each is the client's fault, 412 in the envelope, never
+// a 500, and the server logs no fault.
+func TestBrokenFraming(t *testing.T) {
+	ts := startServer(t)
+	tok := sign(jwt.SigningMethodHS256, jwt.MapClaims{"appId": ts.AppID}, ts.Secret)
+	host := strings.TrimPrefix(ts.URL, "http://")
+	head := func(method, path, extra string) string {
+		return method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nauth: " + tok + "\r\n" + extra + "\r\n"
+	}
+	bot := "/api/public/bot/st-00000000-0000-4000-8000-000000000000"
+	const uploadStart = "--XX\r\nContent-Disposition: form-data; name=\"fileContext\"\r\n\r\nbulkImport\r\n" +
+		"--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.json\"\r\n\r\n{\"a\":"
+	tests := []struct {
+		name string
+		req  string
+	}{
+		{"bad chunk size on import", head("POST", "/api/public/bot/import", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") + "5\r\n{\"a\":\r\nZZ\r\n"},
+		{"bad chunk size on bot functions", head("POST", bot+"/import/botfunctions", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") + "5\r\n[{\"a\"\r\nZZ\r\n"},
+		{"bad chunk size on export", head("POST", bot+"/export", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") + "5\r\n{\"a\":\r\nZZ\r\n"},
+		{"body shorter than Content-Length", head("POST", "/api/public/bot/import", "Content-Type: application/json\r\nContent-Length: 100\r\n") + `{"uploadMode":"JSON"}`},
+		{"bad chunk size inside an upload", head("POST", "/api/public/uploadfile", "Content-Type: multipart/form-data; boundary=XX\r\nTransfer-Encoding: chunked\r\n") +
+			fmt.Sprintf("%x\r\n%s\r\nZZ\r\n", len(uploadStart), uploadStart)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.WriteString(conn, tt.req); err != nil {
+				t.Fatal(err)
+			}
+			conn.(*net.TCPConn).CloseWrite()
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := `{"errors":[{"msg":"Validation errors/ Invalid arguments","code":412}]}`
+			if resp.StatusCode != 412 || string(body) != want {
+				t.Errorf("got %d %s, want 412 %s", resp.StatusCode, body, want)
+			}
+		})
+	}
+	if strings.Contains(ts.logs.String(), "level=ERROR") {
+		t.Errorf("the server logged a fault:\n%s", ts.logs)
 	}
 }
 

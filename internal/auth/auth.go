@@ -84,13 +84,14 @@ func fail(answer *kore.Error, format string, args ...any) *Failure {
 }
 
 // Token extracts the credential from the auth header (a "Bearer " prefix is
-// stripped) or, when auth is absent, from Authorization: Bearer.
+// stripped) or, when auth is absent, from Authorization: Bearer. A header
+// holding only the prefix holds no token.
 func Token(authHeader, authorization string) string {
-	if t := strings.TrimSpace(authHeader); t != "" {
-		return strings.TrimSpace(trimBearer(t))
+	if t := trimBearer(authHeader); t != "" {
+		return t
 	}
-	if t, ok := cutBearer(strings.TrimSpace(authorization)); ok {
-		return strings.TrimSpace(t)
+	if t, ok := cutBearer(authorization); ok {
+		return t
 	}
 	return ""
 }
@@ -99,12 +100,15 @@ func trimBearer(s string) string {
 	if t, ok := cutBearer(s); ok {
 		return t
 	}
-	return s
+	return strings.TrimSpace(s)
 }
 
+// cutBearer strips a case-insensitive "Bearer" scheme and the spaces around
+// the token.
 func cutBearer(s string) (string, bool) {
-	if len(s) > 7 && strings.EqualFold(s[:7], "bearer ") {
-		return s[7:], true
+	s = strings.TrimSpace(s)
+	if len(s) >= 6 && strings.EqualFold(s[:6], "bearer") && (len(s) == 6 || s[6] == ' ' || s[6] == '\t') {
+		return strings.TrimSpace(s[6:]), true
 	}
 	return "", false
 }

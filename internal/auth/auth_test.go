@@ -530,6 +530,9 @@ func TestToken(t *testing.T) {
 		{"Authorization Basic ignored", "", "Basic dXNlcjpwYXNz", ""},
 		{"Authorization Bearer without token", "", "Bearer ", ""},
 		{"Authorization BearerX ignored", "", "Bearerbbb", ""},
+		{"auth header with only Bearer", "Bearer ", "", ""},
+		{"auth header with only bearer falls back to Authorization", "bearer", "Bearer bbb", "bbb"},
+		{"auth header with Bearer and a tab", "Bearer\tabc", "", "abc"},
 		{"neither", "", "", ""},
 	}
 	for _, tc := range tests {

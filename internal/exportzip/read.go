@@ -17,7 +17,7 @@ import (
 // Limits bound what a zip may hold.
 type Limits struct {
 	MaxEntries int   // entries, directories included (default 1,000)
-	MaxTotal   int64 // declared uncompressed bytes of the files used (default 1 GiB)
+	MaxTotal   int64 // declared uncompressed bytes of all files (default 1 GiB)
 	MaxRatio   int   // uncompressed:compressed, for entries over RatioFloor (default 200)
 }
 
@@ -73,6 +73,7 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		lower string
 	}
 	var files []entry
+	var total int64
 	seen := map[string]bool{}
 	for _, f := range zr.File {
 		name := f.Name
@@ -107,6 +108,15 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		if strings.Contains(dir, "/") {
 			return nil, fail("the zip entry %q is nested too deep: files must be at the root or in one folder", f.Name)
 		}
+		// Every file counts, used or ignored: a bomb is refused wherever it sits.
+		u, c := f.UncompressedSize64, f.CompressedSize64
+		total += int64(min(u, 1<<62))
+		if total > lim.MaxTotal {
+			return nil, fail("the zip's files hold more than %d bytes uncompressed", lim.MaxTotal)
+		}
+		if u > RatioFloor && (c == 0 || u/c > uint64(lim.MaxRatio)) {
+			return nil, fail("the zip entry %q is compressed more than %d:1", f.Name, lim.MaxRatio)
+		}
 		files = append(files, entry{f: f, dir: dir, base: base, lower: strings.ToLower(base)})
 	}
 	// The export sits at the root, or inside exactly one top-level folder
@@ -128,7 +138,6 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		root = dirs[0]
 	}
 	b := &Bundle{}
-	var total int64
 	for _, e := range files {
 		if e.dir != root {
 			b.Ignored = append(b.Ignored, e.f.Name)
@@ -146,14 +155,6 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		default:
 			b.Ignored = append(b.Ignored, e.f.Name)
 			continue
-		}
-		u, c := e.f.UncompressedSize64, e.f.CompressedSize64
-		total += int64(min(u, 1<<62))
-		if total > lim.MaxTotal {
-			return nil, fail("the zip's files hold more than %d bytes uncompressed", lim.MaxTotal)
-		}
-		if u > RatioFloor && (c == 0 || u/c > uint64(lim.MaxRatio)) {
-			return nil, fail("the zip entry %q is compressed more than %d:1", e.f.Name, lim.MaxRatio)
 		}
 	}
 	if b.Config == nil {

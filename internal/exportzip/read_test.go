@@ -201,12 +201,6 @@ func TestReadAccepts(t *testing.T) {
 			def:     "botDefinition.json", cfg: "config.json",
 		},
 		{
-			name:    "ignored files do not count toward MaxTotal",
-			entries: []entry{file("botDefinition.json", def), file("config.json", cfg), file("big.txt", strings.Repeat("x", 1000))},
-			lim:     exportzip.Limits{MaxTotal: 100},
-			def:     "botDefinition.json", cfg: "config.json", ignored: []string{"big.txt"},
-		},
-		{
 			name:    "just under 1 MiB of zeros (ratio not checked)",
 			entries: []entry{{name: "botDefinition.json", data: zeros(exportzip.RatioFloor - 1)}, file("config.json", cfg)},
 			lim:     exportzip.Limits{MaxRatio: 200},
@@ -309,6 +303,8 @@ func refusalCases(t *testing.T) []struct {
 		{"total over MaxTotal", with(), exportzip.Limits{MaxTotal: int64(len(def)+len(cfg)) - 1}, "more than"},
 		{"declared size over default MaxTotal", buildZip(t,
 			entry{name: "botDefinition.json", data: []byte(def), rawSize: 2 << 30}, file("config.json", cfg)), exportzip.Limits{}, "more than 1073741824 bytes"},
+		{"ignored files count toward MaxTotal", with(file("big.txt", strings.Repeat("x", 1000))), exportzip.Limits{MaxTotal: int64(len(def)+len(cfg)) + 999}, "more than"},
+		{"ignored 4 MiB of zeros over MaxRatio", with(entry{name: "pad.txt", data: make([]byte, 4<<20)}), exportzip.Limits{}, "compressed more than 200:1"},
 		{"4 MiB of zeros over MaxRatio 200", with(entry{name: "big.js", data: make([]byte, 4<<20)}), exportzip.Limits{MaxRatio: 200}, "compressed more than 200:1"},
 		{"4 MiB of zeros over default MaxRatio", buildZip(t, entry{name: "botDefinition.json", data: make([]byte, 4<<20)}, file("config.json", cfg)), exportzip.Limits{}, "compressed more than 200:1"},
 		{"1 MiB+1 of zeros over MaxRatio", buildZip(t, file("botDefinition.json", def), entry{name: "config.json", data: make([]byte, exportzip.RatioFloor+1)}), exportzip.Limits{MaxRatio: 200}, "compressed more than"},

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -23,9 +24,9 @@ type fields struct {
 // or untyped body that starts with { is read as JSON (curl -d without a
 // header sends that). Anything unparseable is 412.
 func (s *server) readFields(w http.ResponseWriter, r *http.Request) (*fields, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit))
+	body, err := s.readBody(w, r)
 	if err != nil {
-		return nil, err // MaxBytesError becomes 413
+		return nil, err
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -44,6 +45,25 @@ func (s *server) readFields(w http.ResponseWriter, r *http.Request) (*fields, er
 		return &fields{form: vals}, nil
 	}
 	return nil, kore.ErrValidation
+}
+
+// readBody reads a whole request body within the body limit. Over the
+// limit is 413 (a declared Content-Length is refused before reading); a body
+// that cannot be read to its end (cut short, broken chunked framing) is the
+// client's fault, 412, never a 500.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.cfg.BodyLimit {
+		return nil, kore.ErrBodyTooLarge(s.cfg.BodyLimit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, kore.ErrBodyTooLarge(mbe.Limit)
+	case err != nil:
+		return nil, kore.ErrValidation
+	}
+	return body, nil
 }
 
 // str returns a string field; an empty string counts as absent. A field of
@@ -71,7 +91,8 @@ func (f *fields) str(name string) (string, error) {
 }
 
 // strList returns a field that may be an array of strings or one string; in
-// a form the key may repeat, as name or name[].
+// a form the key may repeat, as name or name[]. Empty strings count as
+// absent; a null element is 412.
 func (f *fields) strList(name string) ([]string, error) {
 	if f.json != nil {
 		raw, ok := f.json[name]
@@ -85,14 +106,28 @@ func (f *fields) strList(name string) ([]string, error) {
 			}
 			return []string{one}, nil
 		}
-		var many []string
+		var many []*string
 		if err := json.Unmarshal(raw, &many); err != nil {
 			return nil, kore.ErrValidation
 		}
-		return many, nil
+		var out []string
+		for _, s := range many {
+			switch {
+			case s == nil:
+				return nil, kore.ErrValidation
+			case *s != "":
+				out = append(out, *s)
+			}
+		}
+		return out, nil
 	}
-	out := append([]string(nil), f.form[name]...)
-	return append(out, f.form[name+"[]"]...), nil
+	var out []string
+	for _, v := range append(f.form[name], f.form[name+"[]"]...) {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // object returns a field holding a JSON object: a member of a JSON body, or
@@ -148,7 +183,7 @@ func (f *fields) boolean(name string) (bool, error) {
 func (f *fields) has(name string) bool {
 	if f.json != nil {
 		raw, ok := f.json[name]
-		return ok && string(raw) != "null"
+		return ok && string(raw) != "null" && string(raw) != `""`
 	}
 	vals := f.form[name]
 	return len(vals) > 0 && vals[0] != ""

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -119,8 +118,9 @@ func importRequest(r *http.Request, f *fields, existing bool) (*importer.Request
 		if err != nil {
 			return nil, err
 		}
+		// 1 to 100 characters after trimming; "" is absent, "   " is out of range.
 		req.Name = strings.TrimSpace(name)
-		if utf8.RuneCountInString(req.Name) > 100 {
+		if (name != "" && req.Name == "") || utf8.RuneCountInString(req.Name) > 100 {
 			return nil, kore.ErrValidation
 		}
 		purpose, err := f.str("purpose")
@@ -180,7 +180,7 @@ func (s *server) importStatus(w http.ResponseWriter, r *http.Request, app *store
 
 // importFunctions is POST /bot/{botId}/import/botfunctions: synchronous.
 func (s *server) importFunctions(w http.ResponseWriter, r *http.Request, app *store.App) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.BodyLimit))
+	body, err := s.readBody(w, r)
 	if err != nil {
 		return err
 	}

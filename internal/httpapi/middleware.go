@@ -46,13 +46,14 @@ func requestID(r *http.Request) string {
 	return id
 }
 
-// validRequestID accepts a client's X-Request-Id: 1 to 128 printable ASCII.
+// validRequestID accepts a client's X-Request-Id: 1 to 128 printable ASCII
+// (space included).
 func validRequestID(s string) bool {
 	if len(s) == 0 || len(s) > 128 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
+		if s[i] < 0x20 || s[i] > 0x7e {
 			return false
 		}
 	}

@@ -7,6 +7,8 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/importer"
+	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -62,5 +65,19 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{cfg: cfg, log: cfg.Logger, docs: newDocCache(64<<20, 5*time.Minute)}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.outer(mux)
+	return s.outer(canonical(mux))
+}
+
+// canonical answers 404 in the envelope for a path the standard mux would
+// clean and redirect (//, /./, /../): a redirect in plain HTML is no answer
+// for an API client, and one that follows it would send a POST elsewhere.
+// One trailing slash is tolerated (contract 1.1).
+func canonical(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != "" && p != "/" && path.Clean(p) != strings.TrimSuffix(p, "/") {
+			writeKoreError(w, kore.ErrNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

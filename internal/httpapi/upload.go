@@ -20,18 +20,25 @@ var extensions = map[string]bool{"json": true, "js": true, "png": true, "zip": t
 // errFileTooLarge stops the blob write when the file part passes the limit.
 var errFileTooLarge = errors.New("file over the upload limit")
 
-// limitedReader fails with errFileTooLarge past max bytes.
-type limitedReader struct {
-	r   io.Reader
-	n   int64
-	max int64
+// partReader reads the file part for the blob store: it fails with
+// errFileTooLarge past max bytes and remembers a failed read of the request
+// body, so that a body cut short (the client's fault) is told apart from a
+// failing store (ours).
+type partReader struct {
+	r       io.Reader
+	n       int64
+	max     int64
+	readErr error
 }
 
-func (l *limitedReader) Read(p []byte) (int, error) {
+func (l *partReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.n += int64(n)
 	if l.n > l.max {
 		return n, errFileTooLarge
+	}
+	if err != nil && err != io.EOF {
+		l.readErr = err
 	}
 	return n, err
 }
@@ -39,11 +46,15 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 // uploadFile is POST /uploadfile: one multipart file, streamed to the blob
 // store while it is hashed and counted.
 func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.App) error {
+	// The whole body may hold the file plus small text parts. Size comes
+	// before syntax (contract 1.6): a declared length over it is 413 unread.
+	if r.ContentLength > s.cfg.UploadLimit+s.cfg.BodyLimit {
+		return kore.ErrUploadTooLarge(s.cfg.UploadLimit)
+	}
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != "multipart/form-data" {
 		return kore.ErrValidation
 	}
-	// The whole body may hold the file plus small text parts.
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.UploadLimit+s.cfg.BodyLimit)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -84,12 +95,14 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 				f.Name = name
 			}
 			h := sha1.New()
-			lr := &limitedReader{r: part, max: s.cfg.UploadLimit}
-			n, err := s.cfg.Blobs.Write(r.Context(), f.BlobKey, io.TeeReader(lr, h))
+			pr := &partReader{r: part, max: s.cfg.UploadLimit}
+			n, err := s.cfg.Blobs.Write(r.Context(), f.BlobKey, io.TeeReader(pr, h))
 			var mbe *http.MaxBytesError
 			switch {
-			case errors.Is(err, errFileTooLarge) || errors.As(err, &mbe):
+			case errors.Is(err, errFileTooLarge) || errors.As(pr.readErr, &mbe):
 				return kore.ErrUploadTooLarge(s.cfg.UploadLimit)
+			case pr.readErr != nil:
+				return kore.ErrValidation // the body ended or broke inside the file part
 			case err != nil:
 				return err
 			}
@@ -117,6 +130,10 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 		default:
 			if _, err := io.Copy(io.Discard, part); err != nil {
 				cleanup()
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return kore.ErrUploadTooLarge(s.cfg.UploadLimit)
+				}
 				return kore.ErrValidation
 			}
 		}
@@ -143,7 +160,7 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 // baseName is the last element of a client's file name, either slash.
 func baseName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	if name == "." || name == "/" {
+	if name == "." || name == ".." || name == "/" {
 		return ""
 	}
 	return name

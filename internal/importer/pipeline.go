@@ -25,6 +25,7 @@ type run struct {
 	bot     *store.Bot // target of an import into an existing bot
 	vid     string     // staged version
 	src     *bundle.Bundle
+	zipName string // the uploaded export zip's file name, in ZIP mode
 	def     *botdef.Definition
 	cfg     *botdef.Config
 	iconID  string
@@ -105,8 +106,9 @@ func (r *run) execute(ctx context.Context) error {
 // false when the upload failed (the failure is recorded).
 func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	failUpload := func(msg string) (bool, error) {
-		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName, Message: msg,
-			Errors: []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: msg}}}, &Summary{Errors: 1})
+		errs := []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: msg}}
+		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName,
+			Message: botdef.Summary(errs, 1), Errors: errs}, &Summary{Errors: 1})
 	}
 	b, err := r.openBundle(ctx)
 	if err != nil {
@@ -167,7 +169,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 // uploadName is the file a whole-upload problem cites.
 func (r *run) uploadName() string {
 	if r.req.Mode == ModeZIP {
-		return "export.zip"
+		return firstNonEmpty(r.zipName, "export.zip")
 	}
 	return botdef.FileDefinition
 }

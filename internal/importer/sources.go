@@ -80,6 +80,9 @@ func (r *run) openBundle(ctx context.Context) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.Name != "file" {
+		r.zipName = path.Base(f.Name)
+	}
 	ra, err := blobs.NewReaderAt(ctx, f.BlobKey)
 	if err != nil {
 		return nil, err
