@@ -64,11 +64,17 @@ func ParseConfig(r io.Reader, emit func(*Record) error, ps *Problems) (*Config, 
 			return elemID{}, nil
 		}
 		var v struct {
-			Key str  `json:"key"`
-			NS  strs `json:"vNameSpace"`
+			Key   str            `json:"key"`
+			Value jsontext.Value `json:"value"`
+			NS    strs           `json:"vNameSpace"`
 		}
 		_ = unmarshal(raw, &v)
 		key := string(v.Key)
+		if k := v.Value.Kind(); len(v.Value) > 0 && k != '"' && k != 'n' {
+			// The value is a secret: the message says what it is, never what it holds.
+			ps.Add(&Problem{File: FileConfig, Pointer: ptr + "/value", Code: "wrong_type", offset: -1,
+				Message: "environment variable " + strconv.Quote(key) + ": value must be a string, found " + kindName(k)})
+		}
 		switch {
 		case key == "":
 			ps.Add(&Problem{File: FileConfig, Pointer: ptr + "/key", Code: "missing_key", offset: -1,

@@ -222,7 +222,7 @@ func kindName(k jsontext.Kind) string {
 // problem under base.
 func addDecodeError(ps *Problems, base string, err error) {
 	var se *json.SemanticError
-	ptr, msg := base, err.Error()
+	ptr, msg := base, syntaxMessage(err)
 	if errors.As(err, &se) {
 		ptr = base + string(se.JSONPointer)
 		msg = "wrong JSON type"
@@ -257,6 +257,11 @@ func (d *Definition) setting(member string, raw jsontext.Value, ps *Problems) er
 		ps.Add(&Problem{File: FileDefinition, Pointer: pointer(member), Code: "wrong_type", offset: -1,
 			Message: member + " must be " + what + ", found " + kindName(raw.Kind())})
 		return false
+	}
+	if CollectionKind(member) != "" {
+		// An array member that arrived as something else.
+		want('[', "an array")
+		return nil
 	}
 	switch member {
 	case "defaultLanguage":
@@ -314,10 +319,6 @@ func (d *Definition) setting(member string, raw jsontext.Value, ps *Problems) er
 		default:
 			d.topNS.top = s
 		}
-	case "dialogs", "dialogComponents", "sentences", "patterns", "knowledgeTasks", "forms", "widgets", "panels",
-		"contentVariables", "namespaces", "koraResponses", "smallTalk", "mlParams":
-		// An array member that arrived as something else.
-		want('[', "an array")
 	case "botEvents":
 		if raw.Kind() != '{' && raw.Kind() != 'n' && !(raw.Kind() == '[' && bytes.Equal(bytes.TrimSpace(raw[1:len(raw)-1]), nil)) {
 			ps.Add(&Problem{File: FileDefinition, Pointer: pointer(member), Code: "wrong_type", offset: -1,

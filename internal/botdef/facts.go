@@ -1,6 +1,7 @@
 package botdef
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,6 +21,26 @@ func (s *str) UnmarshalJSON(b []byte) error {
 		*s = str(v)
 	}
 	return nil
+}
+
+// ident decodes an identity (refId, _id, an utterance's taskId): a string,
+// or null for none. Any other type is refused: read as "", it would quietly
+// give the element another identity.
+type ident string
+
+var errIdentType = errors.New("an identity must be a string")
+
+func (s *ident) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var v str
+		err := v.UnmarshalJSON(b)
+		*s = ident(v)
+		return err
+	case string(b) == "null":
+		return nil
+	}
+	return errIdentType
 }
 
 // text decodes a string's content or any other scalar's literal text.
@@ -177,8 +198,8 @@ func (n nodeJSON) node() Node {
 }
 
 type dialogJSON struct {
-	ID         str         `json:"_id"`
-	RefID      str         `json:"refId"`
+	ID         ident       `json:"_id"`
+	RefID      ident       `json:"refId"`
 	LName      str         `json:"lname"`
 	LocaleData names       `json:"localeData"`
 	Nodes      *[]nodeJSON `json:"nodes"`
@@ -205,8 +226,8 @@ func (c *Component) Ident() string {
 }
 
 type componentJSON struct {
-	ID         str        `json:"_id"`
-	RefID      str        `json:"refId"`
+	ID         ident      `json:"_id"`
+	RefID      ident      `json:"refId"`
 	Name       str        `json:"name"`
 	Type       str        `json:"type"`
 	DialogID   str        `json:"dialogId"`
@@ -226,9 +247,9 @@ type Named struct {
 }
 
 type formJSON struct {
-	RefID        str `json:"refId"`
-	Name         str `json:"name"`
-	DisplayName  str `json:"displayName"`
+	RefID        ident `json:"refId"`
+	Name         str   `json:"name"`
+	DisplayName  str   `json:"displayName"`
 	Integrations []struct {
 		ResourceID   str `json:"resourceId"`
 		ResourceMeta struct {
@@ -238,8 +259,8 @@ type formJSON struct {
 }
 
 type widgetJSON struct {
-	RefID  str `json:"refId"`
-	Name   str `json:"name"`
+	RefID  ident `json:"refId"`
+	Name   str   `json:"name"`
 	Source struct {
 		Type     str `json:"type"`
 		Resource str `json:"resource"`
@@ -247,9 +268,9 @@ type widgetJSON struct {
 }
 
 type panelJSON struct {
-	RefID   str  `json:"refId"`
-	Name    str  `json:"name"`
-	Widgets strs `json:"widgets"`
+	RefID   ident `json:"refId"`
+	Name    str   `json:"name"`
+	Widgets strs  `json:"widgets"`
 }
 
 // Event is one botEvents member.
@@ -267,19 +288,19 @@ type eventJSON struct {
 }
 
 type sentenceJSON struct {
-	ID       str `json:"_id"`
-	TaskID   str `json:"taskId"`
-	Language str `json:"language"`
+	ID       str   `json:"_id"`
+	TaskID   ident `json:"taskId"`
+	Language str   `json:"language"`
 	Entities []struct {
 		EntityID *str `json:"entityId"`
 	} `json:"entities"`
 }
 
 type graphJSON struct {
-	RefID    str  `json:"refId"`
-	Name     str  `json:"name"`
-	Language str  `json:"language"`
-	NS       strs `json:"vNameSpace"`
+	RefID    ident `json:"refId"`
+	Name     str   `json:"name"`
+	Language str   `json:"language"`
+	NS       strs  `json:"vNameSpace"`
 	Taxonomy []struct {
 		NodeID str  `json:"nodeId"`
 		Parent strs `json:"parent"`

@@ -2,6 +2,7 @@ package botdef
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -39,6 +40,9 @@ func Locate(file string, problems []*Problem, open func() (io.ReadCloser, error)
 	}
 	if len(mine) == 0 {
 		return nil
+	}
+	if err := syntaxPointers(mine, open); err != nil {
+		return err
 	}
 	root := &ptrNode{off: -1}
 	var need bool
@@ -96,6 +100,41 @@ func Locate(file string, problems []*Problem, open func() (io.ReadCloser, error)
 		}
 	}
 	return nil
+}
+
+// syntaxPointers gives syntax errors the pointer a token-by-token read
+// reports. The parser reads most values whole, and a decoder that fails
+// inside a value read whole may not know the member it was in (the pointer
+// then ends in an empty token, depending on where its buffer broke).
+func syntaxPointers(problems []*Problem, open func() (io.ReadCloser, error)) error {
+	var syn []*Problem
+	for _, p := range problems {
+		if p.syntax {
+			syn = append(syn, p)
+		}
+	}
+	if len(syn) == 0 {
+		return nil
+	}
+	rc, err := open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	dec := jsontext.NewDecoder(rc)
+	for {
+		_, err := dec.ReadToken()
+		if err == nil {
+			continue
+		}
+		var se *jsontext.SyntacticError
+		if errors.As(err, &se) {
+			for _, p := range syn {
+				p.Pointer, p.syntax = string(se.JSONPointer), false
+			}
+		}
+		return nil
+	}
 }
 
 // ptrNode is a trie of wanted pointers.

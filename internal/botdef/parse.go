@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -99,6 +101,7 @@ func (p *parser) walk() error {
 			return p.syntax(err)
 		}
 		member := name.String()
+		checkName(p.ps, p.file, loc{member: member, index: -1}, "a member name", member, -1)
 		kind := p.dec.PeekKind()
 		if p.onMember != nil {
 			p.onMember(member, kind)
@@ -154,6 +157,9 @@ func (p *parser) value(member string) error {
 		return p.syntax(err)
 	}
 	start := p.dec.InputOffset() - int64(len(v))
+	if err := p.bounded(v, start, loc{member: member, index: -1}, 1); err != nil {
+		return err
+	}
 	if err := p.onValue(member, v, start); err != nil {
 		return err
 	}
@@ -190,6 +196,10 @@ func (p *parser) array(member string) error {
 			return p.syntax(err)
 		}
 		start := p.dec.InputOffset() - int64(len(v))
+		at := loc{member: member, index: index}
+		if err := p.bounded(v, start, at, 2); err != nil {
+			return err
+		}
 		id, err := p.onElement(member, index, v, start)
 		if err != nil {
 			return err
@@ -214,6 +224,9 @@ func (p *parser) array(member string) error {
 			if err != nil {
 				return err
 			}
+			checkName(p.ps, p.file, at, "an identity", id.ident, -1)
+			checkName(p.ps, p.file, at, "a refId", id.refID, -1)
+			checkName(p.ps, p.file, at, "a name", id.name, -1)
 			if id.ident == "" {
 				id.ident = member + "#" + strconv.Itoa(index)
 			}
@@ -250,6 +263,11 @@ func (p *parser) object(member string) error {
 			return p.syntax(err)
 		}
 		start := p.dec.InputOffset() - int64(len(v))
+		at := loc{member: member, index: -1, key: key}
+		checkName(p.ps, p.file, loc{member: member, index: -1}, "a member name", key, -1)
+		if err := p.bounded(v, start, at, 2); err != nil {
+			return err
+		}
 		if err := p.onEvent(member, key, v, start); err != nil {
 			return err
 		}
@@ -274,7 +292,7 @@ func (p *parser) syntax(err error) error {
 	var se *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &se):
-		msg, off := se.Err.Error(), se.ByteOffset
+		msg, off := syntaxMessage(se.Err), se.ByteOffset
 		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
 			msg, off = "unexpected end of input", p.read.n
 		} else if errors.Is(se.Err, jsontext.ErrDuplicateName) {
@@ -284,13 +302,25 @@ func (p *parser) syntax(err error) error {
 		if errors.Is(se.Err, jsontext.ErrDuplicateName) {
 			code = "duplicate_member"
 		}
-		p.ps.Add(&Problem{File: p.file, Pointer: string(se.JSONPointer), Code: code, Message: msg, offset: off})
+		p.ps.Add(&Problem{File: p.file, Pointer: string(se.JSONPointer), Code: code, Message: msg, offset: off, syntax: true})
 		return errStop
 	case errors.Is(err, io.ErrUnexpectedEOF), err == io.EOF:
 		p.ps.Add(&Problem{File: p.file, Pointer: string(p.dec.StackPointer()), Code: "syntax_error", Message: "unexpected end of input", offset: p.read.n})
 		return errStop
 	}
 	return fmt.Errorf("read %s: %w", p.file, err)
+}
+
+// quoted matches the input text a JSON library error quotes: `…` or "…".
+var quoted = regexp.MustCompile("`[^`]*`|\"(?:[^\"\\\\]|\\\\.)*\"")
+
+// syntaxMessage is a decoder error's text without the input it quotes: the
+// text may be part of a secret (an invalid escape inside an API token). A
+// quoted single character ('x') stays: it says what was wrong and reveals
+// nothing.
+func syntaxMessage(err error) string {
+	msg := quoted.ReplaceAllString(err.Error(), "")
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // countingReader counts the bytes its reader returned.

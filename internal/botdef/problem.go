@@ -30,6 +30,7 @@ type Problem struct {
 
 	offset int64 // byte offset in File when known, else -1
 	refine bool  // Pointer names the enclosing element; Locate narrows it to the value at offset
+	syntax bool  // a syntax error found inside a value read whole: Locate reads the file token by token for its exact pointer
 }
 
 // String formats the problem as a compiler would:
