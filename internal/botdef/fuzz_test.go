@@ -17,12 +17,11 @@ func fuzzSeeds() []string {
 	const head = `"defaultLanguage":"en","localeData":{"en":{"name":"B"}},"dialogComponents":[{"_id":"dc-0","type":"intent"}]`
 	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
 	deepObj := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
-	// Indenting n nested values writes O(n²) bytes (5000 levels of arrays
-	// rebuild as 100 MB), so the seeds that parse cleanly, and are rebuilt by
-	// the target, nest 300 deep; the 5000-deep ones end in an error after the
-	// deep value has been read in full.
-	shallow := strings.Repeat("[", 300) + strings.Repeat("]", 300)
-	shallowObj := strings.Repeat(`{"a":`, 300) + "1" + strings.Repeat("}", 300)
+	// The 5000-deep seeds pass botdef.MaxDepth and end in too_deep; the
+	// shallow ones stay just under it (the file object, and a dialog or an
+	// event around them), parse cleanly and are rebuilt by the target.
+	shallow := strings.Repeat("[", botdef.MaxDepth-3) + strings.Repeat("]", botdef.MaxDepth-3)
+	shallowObj := strings.Repeat(`{"a":`, botdef.MaxDepth-3) + "1" + strings.Repeat("}", botdef.MaxDepth-3)
 	return []string{
 		// Deep nesting, at the top level, inside a dialog, a node and an event.
 		`{` + head + `,"dialogs":[{"_id":"dg-0"}],"deep":` + deep + `,"x":}`,
