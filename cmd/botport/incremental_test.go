@@ -340,3 +340,78 @@ func keysOf(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestIncrementalEmptySelection: an importOptions object makes an import
+// incremental (export-format.md section 7), so one that selects nothing is
+// refused like {"tasks":[]}; it must never become a full import, which
+// would delete what the file lacks. Absent, null and "" are a full import.
+func TestIncrementalEmptySelection(t *testing.T) {
+	ts := startServer(t)
+	c := ts.client()
+	st := openStore(t, ts)
+	ctx := context.Background()
+	start, err := c.ImportNew(ctx, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	botID := wait(t, c, start.ID).StreamID
+	// demobot1-tasks-only has no utterances: a full import of it removes
+	// the bot's, an incremental one cannot.
+	e := fixture.Get(t, "demobot1-tasks-only")
+	files := `"botDefinition":"` + uploadPath(t, c, e.File("botDefinition.json")) + `","configInfo":"` + uploadPath(t, c, e.File("config.json")) + `"`
+	post := func(t *testing.T, extra string) (int, []byte) {
+		t.Helper()
+		resp, out := rawRequest(t, "POST", ts.URL+"/api/public/bot/"+botID+"/import",
+			map[string]string{"auth": mustToken(t, c), "Content-Type": "application/json"}, strings.NewReader("{"+files+extra+"}"))
+		return resp.StatusCode, out
+	}
+	const refused = `{"errors":[{"msg":"Please select at least one component","code":400}]}`
+	for _, tt := range []struct{ name, extra string }{
+		{"empty object", `,"importOptions":{}`},
+		{"only options", `,"importOptions":{"options":{"utterances":{"replace":true}}}`},
+		{"empty lists", `,"importOptions":{"tasks":[],"nlpData":[],"settings":[]}`},
+		{"null lists", `,"importOptions":{"tasks":null}`},
+		{"empty object and top-level options", `,"importOptions":{},"options":{"patterns":{"replace":true}}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, bot, _ := botFacts(t, st, ts.AccountID, botID)
+			code, out := post(t, tt.extra)
+			if code != 400 || string(out) != refused {
+				t.Fatalf("got %d %s, want 400 %s", code, out, refused)
+			}
+			after, bot2, _ := botFacts(t, st, ts.AccountID, botID)
+			if bot2.Version != bot.Version || !sameSet(after.utterances, before.utterances) {
+				t.Errorf("the bot changed: version %d -> %d, %d -> %d utterances", bot.Version, bot2.Version, len(before.utterances), len(after.utterances))
+			}
+		})
+	}
+	for _, tt := range []struct{ name, extra string }{
+		{"absent", ``},
+		{"null", `,"importOptions":null`},
+		{"empty string", `,"importOptions":""`},
+	} {
+		t.Run("full import, importOptions "+tt.name, func(t *testing.T) {
+			start, err := c.ImportInto(ctx, botID, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := wait(t, c, start.ID); st.Status != "success" {
+				t.Fatalf("restoring the bot: %s %s", st.Status, st.Message)
+			}
+			code, out := post(t, tt.extra)
+			if code != 200 {
+				t.Fatalf("%d %s", code, out)
+			}
+			var s client.Status
+			if err := json.Unmarshal(out, &s); err != nil {
+				t.Fatal(err)
+			}
+			if done := wait(t, c, s.ID); done.Status != "success" {
+				t.Fatalf("%s %s", done.Status, done.Message)
+			}
+			if got, _, _ := botFacts(t, st, ts.AccountID, botID); len(got.utterances) != 0 {
+				t.Errorf("%d utterances after a full import of a file without any", len(got.utterances))
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -96,13 +97,18 @@ func (o *Options) Empty() bool {
 	return len(o.Tasks) == 0 && len(o.NLPData) == 0 && len(o.Settings) == 0
 }
 
-// ParseOptions reads importOptions. It returns nil for a full import (absent,
-// null, or none of tasks, nlpData and settings present) and ok=false when a
-// member has the wrong type. Values match case-insensitively; unknown ones
-// are dropped, so the result may select nothing (the caller refuses that).
-// A top-level options object is used when importOptions has none.
+// ParseOptions reads importOptions. It returns nil for a full import
+// (importOptions absent, null or "", which counts as absent) and
+// ok=false when a member has the wrong type. Any importOptions object makes
+// the import incremental (export-format.md section 7), so one that selects
+// nothing ({}, only options, empty lists, only unknown values) yields
+// options that select nothing, which the caller refuses with "Please select
+// at least one component": it never falls back to a full import, which
+// would delete whatever the file lacks. Values match case-insensitively;
+// unknown ones are dropped. A top-level options object is used when
+// importOptions has none.
 func ParseOptions(raw, topOptions json.RawMessage) (opts *Options, ok bool) {
-	if len(raw) == 0 || string(raw) == "null" {
+	if raw = bytes.TrimSpace(raw); len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
 		return nil, true
 	}
 	var in struct {
@@ -113,9 +119,6 @@ func ParseOptions(raw, topOptions json.RawMessage) (opts *Options, ok bool) {
 	}
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return nil, false
-	}
-	if in.Tasks == nil && in.NLPData == nil && in.Settings == nil {
-		return nil, true
 	}
 	o := &Options{}
 	for _, g := range []struct {
