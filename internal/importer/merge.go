@@ -698,7 +698,11 @@ func mergePatternLocales(t, s []botdef.Field, replace bool) ([]byte, error) {
 			return nil, err
 		}
 		for _, list := range []string{"patterns", "negativePatterns"} {
-			cf = botdef.Set(cf, list, appendByValue(botdef.Get(cf, list), botdef.Get(nf, list)))
+			// A list neither side has stays absent: {"en":{}} merged with
+			// {"en":{}} is {"en":{}}, as received.
+			if a, b := botdef.Get(cf, list), botdef.Get(nf, list); a != nil || b != nil {
+				cf = botdef.Set(cf, list, appendByValue(a, b))
+			}
 		}
 		tLangs = botdef.Set(tLangs, lang.Name, botdef.Object(cf))
 	}
