@@ -257,6 +257,16 @@ func editedExport(t *testing.T, name string, edit func(def map[string]any)) fixt
 	return fixture.Export{Name: name + "-edited", Dir: dir}
 }
 
+// readDef decodes a fixture's botDefinition.json.
+func readDef(t *testing.T, ex fixture.Export) map[string]any {
+	t.Helper()
+	var def map[string]any
+	if err := json.Unmarshal(readFile(t, ex.File("botDefinition.json")), &def); err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
 func keysOfAny(m map[string]any) []string {
 	var out []string
 	for k := range m {
@@ -1044,6 +1054,57 @@ func TestIncrementalMergeRules(t *testing.T) {
 			}
 			checkMap(t, "component bodies", got.compBody, wantC)
 			checkMap(t, "patterns", got.patterns, base.patterns)
+		})
+	}
+
+	// An utterance edited in an export keeps its _id: appended beside the
+	// bot's, whose text differs, the two must not share the _id (a bot with
+	// a duplicate utterance _id cannot be imported again; mustImport checks).
+	for _, mode := range []string{"append", "replace"} {
+		t.Run("an edited utterance, "+mode, func(t *testing.T) {
+			var id, was string
+			fileEx := editedExport(t, "demobot1-nlp-only", func(def map[string]any) {
+				ids := map[any]bool{}
+				for _, s := range elements(readDef(t, full), "sentences") {
+					ids[s["_id"]] = true
+				}
+				for _, s := range elements(def, "sentences") {
+					if ids[s["_id"]] && id == "" {
+						id, was = s["_id"].(string), s["sentence"].(string)
+						s["sentence"] = "edited: " + was
+					}
+				}
+			})
+			file := factsOfDefinition(t, readFile(t, fileEx.File("botDefinition.json")))
+			botID := e.newBot(t, full)
+			e.mustImport(t, botID, fileEx, &client.ImportOptions{NLPData: []string{"utterances"}, Options: modeOpts(mode)})
+			def, _, _ := botFiles(t, e.st, e.ts.AccountID, botID)
+			got := factsOfDefinition(t, def)
+			wantU := file.utterances
+			if mode == "append" {
+				wantU = union(base.utterances, file.utterances)
+			}
+			checkSet(t, "utterances", got.utterances, wantU)
+			var top struct {
+				Sentences []struct {
+					ID       string `json:"_id"`
+					Sentence string `json:"sentence"`
+				} `json:"sentences"`
+			}
+			if err := json.Unmarshal(def, &top); err != nil {
+				t.Fatal(err)
+			}
+			byText := map[string]string{}
+			for _, s := range top.Sentences {
+				byText[s.Sentence] = s.ID
+			}
+			// The bot's utterance keeps its _id.
+			if mode == "append" && byText[was] != id {
+				t.Errorf("the bot's utterance %q has _id %q, want %q", was, byText[was], id)
+			}
+			if mode == "replace" && byText["edited: "+was] != id {
+				t.Errorf("the edited utterance has _id %q, want the file's %q", byText["edited: "+was], id)
+			}
 		})
 	}
 

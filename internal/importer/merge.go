@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -536,6 +537,7 @@ func (m *merger) utterances(tEls, sEls [][]byte, fromFile bool, scope map[string
 	}
 	var out [][]byte
 	seen := map[string]bool{}
+	ids := map[string]bool{} // _ids of the result's utterances
 	for _, el := range tEls {
 		f, err := botdef.Fields(el)
 		if err != nil {
@@ -549,6 +551,7 @@ func (m *merger) utterances(tEls, sEls [][]byte, fromFile bool, scope map[string
 			continue
 		}
 		seen[key(intent, f)] = true
+		ids[unquote(botdef.Get(f, "_id"))] = true
 		out = append(out, m.rewriteIDs(el, f, func(id string) string { return m.tCompByID[id] }))
 		m.intents[intent] = true
 	}
@@ -566,10 +569,33 @@ func (m *merger) utterances(tEls, sEls [][]byte, fromFile bool, scope map[string
 			continue
 		}
 		seen[k] = true
+		if id := unquote(botdef.Get(f, "_id")); id != "" {
+			if ids[id] {
+				// The bot keeps another utterance with this _id (the file's
+				// text was edited, or another bot reused it): _ids stay
+				// unique, as the platform's would (it assigns its own).
+				id = freshUtteranceID(id, k, ids)
+				f = botdef.Set(f, "_id", quote(id))
+				el = botdef.Object(f)
+			}
+			ids[id] = true
+		}
 		out = append(out, m.rewriteIDs(el, f, m.r.def.ComponentIdent))
 		m.intents[intent] = true
 	}
 	return out, nil
+}
+
+// freshUtteranceID derives a new _id of the platform's shape (24 hex) for
+// an utterance whose _id is taken, from that _id and the utterance's
+// identity: importing the same file again gives the same _id.
+func freshUtteranceID(id, identity string, taken map[string]bool) string {
+	for n := 0; ; n++ {
+		sum := sha256.Sum256([]byte(id + "\x00" + identity + "\x00" + strconv.Itoa(n)))
+		if fresh := hex.EncodeToString(sum[:12]); !taken[fresh] {
+			return fresh
+		}
+	}
 }
 
 // rewriteIDs points an utterance's taskId and entity ids at the result's
