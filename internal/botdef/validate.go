@@ -9,19 +9,136 @@ import (
 // bot the import would produce. Nil for a new bot or a full import.
 type Target struct {
 	DialogRefs    map[string]bool
-	ComponentRefs map[string]bool
+	ComponentRefs map[string]bool // component identities (refId, else _id)
 	Namespaces    map[string]bool // namespace refIds
 	ContentKeys   map[string]bool
 	EnvKeys       map[string]bool
+
+	// Selects, when set, is the import's selection (importOptions): the
+	// parts of the file it selects are checked against what the result
+	// will hold, which is the selected parts of the file merged onto what
+	// the target keeps, not the whole file (export-format.md section 7).
+	// Without it, references resolve against the whole file and the target.
+	Selects func(group string) bool
+	// Components are the target's components by identity, and
+	// DialogComponents the identities of the components each target dialog
+	// uses (by dialog identity). Both are needed when Selects selects
+	// tasks: they decide which target components the result keeps.
+	Components       map[string]TargetComponent
+	DialogComponents map[string][]string
+}
+
+// TargetComponent is what checks need of a target component.
+type TargetComponent struct {
+	ID, Name, Type string
 }
 
 func (t *Target) has(m func(*Target) map[string]bool, v string) bool {
 	return t != nil && m(t)[v]
 }
 
+// ComponentPlan decides the components of an incremental import that
+// selects tasks, as the merge applies it: the file's non-stub dialogs are
+// imported (a stub never overwrites anything), the file writes the
+// components those dialogs use (transitively through botAction
+// components), and a target component is deleted when a dialog the file
+// replaces used it and no dialog of the result does any more. targetUses
+// lists the component identities each target dialog uses, by dialog
+// identity. Every result is keyed by identity.
+func (d *Definition) ComponentPlan(targetUses map[string][]string) (imported, written, deleted map[string]bool) {
+	imported, written, deleted = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, dl := range d.Dialogs {
+		if dl.Stub {
+			continue
+		}
+		imported[dl.Ident()] = true
+		for _, l := range d.DialogLinks(dl) {
+			if l.ToKind == KindComponent {
+				written[l.ToIdent] = true
+			}
+		}
+	}
+	used, orphanable := map[string]bool{}, map[string]bool{}
+	for dlg, comps := range targetUses {
+		for _, c := range comps {
+			if imported[dlg] {
+				orphanable[c] = true
+			} else {
+				used[c] = true
+			}
+		}
+	}
+	for c := range orphanable {
+		if !used[c] && !written[c] {
+			deleted[c] = true
+		}
+	}
+	return imported, written, deleted
+}
+
+// result is what the checks of an incremental import know of its result.
+type result struct {
+	tasks      bool            // the file's tasks are imported
+	dialogRefs map[string]bool // refIds of the file's dialogs that are imported
+	imported   map[string]bool // identities of the file's dialogs that are imported
+	written    map[string]bool // identities of the file's components that are written
+	deleted    map[string]bool // identities of target components deleted as orphans
+}
+
+// selected reports whether the import takes group from the file and checks
+// it against the result.
+func (v *validator) selected(group string) bool {
+	return v.res != nil && v.t.Selects(group)
+}
+
+// planResult works out the result of an incremental import that knows its
+// selection.
+func (v *validator) planResult() {
+	if v.t == nil || v.t.Selects == nil {
+		return
+	}
+	r := &result{tasks: v.t.Selects(GroupBotTask), dialogRefs: map[string]bool{}}
+	if r.tasks {
+		r.imported, r.written, r.deleted = v.d.ComponentPlan(v.t.DialogComponents)
+		for _, dl := range v.d.Dialogs {
+			if !dl.Stub && dl.RefID != "" {
+				r.dialogRefs[dl.RefID] = true
+			}
+		}
+	}
+	v.res = r
+}
+
+// dialogIn reports whether a dialog refId that a member of group names
+// resolves: in the result when the import takes group from the file, else
+// in the file or the target.
+func (v *validator) dialogIn(group, ref string) bool {
+	if !v.selected(group) {
+		return v.dialogRef(ref)
+	}
+	return v.res.dialogRefs[ref] || v.t.has(func(t *Target) map[string]bool { return t.DialogRefs }, ref)
+}
+
+// inResult reports whether the result of an incremental import holds the
+// component with identity ident.
+func (v *validator) inResult(ident string) bool {
+	if v.res.written[ident] {
+		return true
+	}
+	return v.t.has(func(t *Target) map[string]bool { return t.ComponentRefs }, ident) && !v.res.deleted[ident]
+}
+
 // Validate checks both files' facts: the cross-references and uniqueness
 // rules of the export format. Errors fail the import; warnings are tolerated
 // oddities. It does nothing for a file that did not parse.
+//
+// With a target that knows the import's selection (Target.Selects), the
+// selected parts of the file are checked against the bot the import would
+// produce: a reference that would point at nothing there is an error, as
+// are components that would collide with the ones the bot keeps, so a
+// successful import always leaves a bot that can be exported and imported
+// again. Utterances and patterns whose component the result lacks are left
+// out by the merge, and reported with one warning each.
 func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 	if !d.IsExport() {
 		ps.Add(&Problem{File: FileDefinition, Pointer: "", Code: "not_an_export", offset: 0,
@@ -29,9 +146,11 @@ func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 		return
 	}
 	v := &validator{d: d, c: c, ps: ps, t: t}
+	v.planResult()
 	v.index()
 	v.dialogs()
 	v.components()
+	v.resultComponents()
 	v.nlp()
 	v.events()
 	v.views()
@@ -40,10 +159,11 @@ func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 }
 
 type validator struct {
-	d  *Definition
-	c  *Config
-	ps *Problems
-	t  *Target
+	d   *Definition
+	c   *Config
+	ps  *Problems
+	t   *Target
+	res *result // nil unless the import's selection is known
 
 	compByID   map[string]*Component
 	compRefs   map[string]*Component
@@ -122,6 +242,98 @@ func (v *validator) componentRef(ref string) bool {
 	return v.compRefs[ref] != nil || v.t.has(func(t *Target) map[string]bool { return t.ComponentRefs }, ref)
 }
 
+func (v *validator) componentIn(group, ident string) bool {
+	if !v.selected(group) {
+		return v.componentRef(ident)
+	}
+	return v.inResult(ident)
+}
+
+// resultComponents checks the components an incremental import writes
+// against the target's components that the result keeps: component names
+// and _ids stay unique in the bot, and the target dialogs the import keeps
+// still find the components they use, by _id and type. A bot failing these
+// could not be exported and imported again.
+func (v *validator) resultComponents() {
+	if v.res == nil || !v.res.tasks || len(v.t.Components) == 0 {
+		return
+	}
+	// Idents are compared so that messages are the same on every run.
+	keep := func(m map[string]string, key, ident string) {
+		if cur, ok := m[key]; key != "" && (!ok || ident < cur) {
+			m[key] = ident
+		}
+	}
+	keptName, keptID := map[string]string{}, map[string]string{}
+	for ident, tc := range v.t.Components {
+		if !v.res.written[ident] && !v.res.deleted[ident] {
+			keep(keptName, tc.Name, ident)
+			keep(keptID, tc.ID, ident)
+		}
+	}
+	keptUse := map[string]string{} // component identity -> a kept target dialog that uses it
+	for dlg, comps := range v.t.DialogComponents {
+		if !v.res.imported[dlg] {
+			for _, c := range comps {
+				keep(keptUse, c, dlg)
+			}
+		}
+	}
+	for _, c := range v.d.Components {
+		ident := c.Ident()
+		if !v.res.written[ident] {
+			continue
+		}
+		label := componentLabel(c)
+		at := func(field string) string { return pointer("dialogComponents", c.Index, field) }
+		if other, ok := keptName[c.Name]; ok {
+			v.err(at("name"), "duplicate_id", label, "component name "+strconv.Quote(c.Name)+
+				" is already used by the bot's component with refId "+strconv.Quote(other)+", which the import keeps")
+		}
+		if other, ok := keptID[c.ID]; ok {
+			v.err(at("_id"), "duplicate_id", label, "component _id "+strconv.Quote(c.ID)+
+				" is already used by the bot's component with refId "+strconv.Quote(other)+", which the import keeps")
+		}
+		tc, replaces := v.t.Components[ident]
+		dlg, used := keptUse[ident]
+		switch {
+		case !replaces || !used:
+		case tc.ID != "" && c.ID != tc.ID:
+			v.err(at("_id"), "component_in_use", label, "the bot's dialog "+strconv.Quote(dlg)+
+				", which the import keeps, uses the component this one replaces by its _id "+strconv.Quote(tc.ID)+
+				"; the file gives it _id "+strconv.Quote(c.ID))
+		case tc.Type != "" && c.Type != "" && c.Type != tc.Type:
+			v.err(at("type"), "component_in_use", label, "the bot's dialog "+strconv.Quote(dlg)+
+				", which the import keeps, uses the component this one replaces as a "+tc.Type+"; the file makes it a "+c.Type)
+		}
+	}
+}
+
+// skips counts the utterances or patterns of an incremental import that
+// belong to a component the result does not hold. The merge leaves them
+// out, so the bot stays valid; one warning, located at the first, says how
+// many were left out.
+type skips struct {
+	noun, owner, code string
+	first             string
+	n                 int
+}
+
+func (s *skips) add(ptr string) {
+	if s.n == 0 {
+		s.first = ptr
+	}
+	s.n++
+}
+
+func (s *skips) report(v *validator) {
+	if s.n == 0 {
+		return
+	}
+	v.warn(s.first, s.code, "", strconv.Itoa(s.n)+" "+plural(s.n, s.noun, s.noun+"s")+" skipped: "+
+		plural(s.n, "its ", "their ")+s.owner+" is not in the bot")
+}
+
 func (v *validator) dialogs() {
 	for _, dl := range v.d.Dialogs {
 		if dl.Stub {
@@ -150,7 +362,7 @@ func (v *validator) dialogs() {
 			}
 			if i > 0 && n.Type == "intent" {
 				for _, jump := range []struct{ field, ref string }{{"flowTaskId", n.FlowTaskID}, {"dialogRefId", n.DialogRefID}} {
-					if jump.ref != "" && !v.dialogRef(jump.ref) {
+					if jump.ref != "" && !v.dialogIn(GroupBotTask, jump.ref) {
 						v.err(pointer(append(base, jump.field)...), "unknown_dialog", label,
 							"node "+strconv.Quote(n.NodeID)+" jumps to unknown dialog "+strconv.Quote(jump.ref))
 					}
@@ -231,6 +443,7 @@ func (v *validator) components() {
 
 func (v *validator) nlp() {
 	ids := map[string]int{}
+	skipped := skips{noun: "utterance", owner: "intent", code: "skipped_utterances"}
 	for _, s := range v.d.sentences {
 		v.unique(ids, s.id, "sentences", s.index, "_id", "utterance _id")
 		c := v.compByID[s.taskID]
@@ -241,6 +454,8 @@ func (v *validator) nlp() {
 			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to unknown intent component "+strconv.Quote(s.taskID))
 		case c.Type != "" && c.Type != "intent":
 			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to "+componentLabel(c)+", which is a "+c.Type+", not an intent")
+		case v.selected(GroupUtterances) && !v.inResult(c.Ident()):
+			skipped.add(pointer("sentences", s.index, "taskId"))
 		}
 		for _, e := range s.entities {
 			if ec := v.compByID[e.value]; ec == nil || (ec.Type != "" && ec.Type != "entity") {
@@ -250,15 +465,21 @@ func (v *validator) nlp() {
 			}
 		}
 	}
+	skipped.report(v)
+	skipped = skips{noun: "pattern", owner: "component", code: "skipped_patterns"}
 	for _, p := range v.d.patterns {
-		if p.refID == "" || !v.componentRef(p.refID) {
+		switch {
+		case p.refID == "" || !v.componentRef(p.refID):
 			v.err(pointer("patterns", p.index, "refId"), "unknown_component", "", "patterns belong to unknown component "+strconv.Quote(p.refID))
+		case v.selected(GroupPatterns) && !v.inResult(p.refID):
+			skipped.add(pointer("patterns", p.index, "refId"))
 		}
 	}
+	skipped.report(v)
 	for _, g := range v.d.graphs {
 		label := "knowledge graph " + strconv.Quote(g.name)
 		for _, f := range g.faqDialogs {
-			if !v.dialogRef(f.value) {
+			if !v.dialogIn(GroupKnowledgeGraph, f.value) {
 				v.err(pointer("knowledgeTasks", g.index, "faqs", "faqs", f.index, "dialogRefId"), "unknown_dialog", label,
 					"FAQ answers with unknown dialog "+strconv.Quote(f.value))
 			}
@@ -272,7 +493,7 @@ func (v *validator) nlp() {
 	}
 	for _, m := range v.d.mlIntents {
 		for k, ref := range m.intents {
-			if !v.dialogRef(ref) {
+			if !v.dialogIn(GroupNLPSettings, ref) {
 				v.ps.AddOnce("mlintent:"+ref, &Problem{File: FileDefinition, Pointer: pointer("mlParams", m.index, "dialogIntents", k),
 					Code: "unknown_dialog", Severity: Warning, offset: -1, Message: "ML settings name unknown dialog " + strconv.Quote(ref)})
 			}
@@ -282,7 +503,7 @@ func (v *validator) nlp() {
 
 func (v *validator) events() {
 	for _, e := range v.d.Events {
-		if e.Task == "" || v.dialogRef(e.Task) {
+		if e.Task == "" || v.dialogIn(GroupNLPSettings, e.Task) {
 			continue
 		}
 		ptr := pointer("botEvents", e.Key, "task")
@@ -294,11 +515,11 @@ func (v *validator) events() {
 		}
 	}
 	for i, task := range v.d.sentiment {
-		if task != "" && !v.dialogRef(task) {
+		if task != "" && !v.dialogIn(GroupNLPSettings, task) {
 			v.warn(pointer("botSentimentEvents", i, "task"), "unknown_dialog", "", "sentiment event triggers unknown dialog "+strconv.Quote(task))
 		}
 	}
-	if id := v.d.DefaultDialogID; id != "" && !v.dialogRef(id) {
+	if id := v.d.DefaultDialogID; id != "" && !v.dialogIn(GroupNLPSettings, id) {
 		v.warn("/defaultDialogId", "unknown_dialog", "", "the default dialog "+strconv.Quote(id)+" does not exist")
 	}
 }
@@ -307,17 +528,17 @@ func (v *validator) views() {
 	for _, f := range v.d.Forms {
 		label := "form " + strconv.Quote(f.Name)
 		for k, ref := range f.Refs {
-			if ref != "" && !v.dialogRef(ref) {
+			if ref != "" && !v.dialogIn(GroupForms, ref) {
 				v.warn(pointer("forms", f.Index, "integrations", k, "resourceId"), "unknown_dialog", label, "form is linked to unknown dialog "+strconv.Quote(ref))
 			}
-			if c := f.Comps[k]; c != "" && !v.componentRef(c) {
+			if c := f.Comps[k]; c != "" && !v.componentIn(GroupForms, c) {
 				v.warn(pointer("forms", f.Index, "integrations", k, "resourceMeta", "componentId"), "unknown_component", label, "form is linked to unknown component "+strconv.Quote(c))
 			}
 		}
 	}
 	for _, w := range v.d.Widgets {
 		for _, ref := range w.Refs {
-			if ref != "" && !v.dialogRef(ref) {
+			if ref != "" && !v.dialogIn(GroupBotTask, ref) {
 				v.warn(pointer("widgets", w.Index, "source", "resource"), "unknown_dialog", "widget "+strconv.Quote(w.Name), "widget shows unknown dialog "+strconv.Quote(ref))
 			}
 		}

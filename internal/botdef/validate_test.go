@@ -1153,3 +1153,287 @@ func TestRecognizeExport(t *testing.T) {
 		})
 	}
 }
+
+// targetOf is what a bot made from fixture name contributes to the checks
+// of an incremental import that takes groups from the file, built as the
+// importer builds it from the stored bot. Forms come with botTask, as
+// importOptions selects them.
+func targetOf(t *testing.T, name string, groups ...string) *botdef.Target {
+	t.Helper()
+	d, err := botdef.ParseDefinition(bytes.NewReader(readFixture(t, name, botdef.FileDefinition)), func(*botdef.Record) error { return nil },
+		&botdef.Problems{}, botdef.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &botdef.Target{DialogRefs: map[string]bool{}, ComponentRefs: map[string]bool{}, Namespaces: map[string]bool{},
+		ContentKeys: map[string]bool{}, EnvKeys: map[string]bool{},
+		Components: map[string]botdef.TargetComponent{}, DialogComponents: map[string][]string{}}
+	for _, dl := range d.Dialogs {
+		tg.DialogRefs[dl.Ident()] = true
+		for _, l := range d.DialogLinks(dl) {
+			if l.ToKind == botdef.KindComponent {
+				tg.DialogComponents[dl.Ident()] = append(tg.DialogComponents[dl.Ident()], l.ToIdent)
+			}
+		}
+	}
+	for _, c := range d.Components {
+		tg.ComponentRefs[c.Ident()] = true
+		tg.Components[c.Ident()] = botdef.TargetComponent{ID: c.ID, Name: c.Name, Type: c.Type}
+	}
+	tg.Selects = func(g string) bool {
+		return slices.Contains(groups, g) || g == botdef.GroupForms && slices.Contains(groups, botdef.GroupBotTask)
+	}
+	return tg
+}
+
+// checkCodes is checkProblems for the problems with the given codes.
+func checkCodes(t *testing.T, e *editor, ws []want, ps *botdef.Problems, codes ...string) {
+	t.Helper()
+	only := &botdef.Problems{}
+	for _, p := range append(slices.Clone(ps.Errors()), ps.Warnings()...) {
+		if slices.Contains(codes, p.Code) {
+			only.Add(p)
+		}
+	}
+	checkProblems(t, e, ws, only)
+}
+
+// noErrors fails on every error.
+func noErrors(t *testing.T, ps *botdef.Problems) {
+	t.Helper()
+	for _, p := range ps.Errors() {
+		t.Errorf("unexpected error %s %s: %s", p.Code, p.Pointer, p.Message)
+	}
+}
+
+// firstUses returns the pointers matching re whose string value is seen
+// for the first time, in document order (warnings reported once per value).
+func firstUses(e *editor, re string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range e.find(re) {
+		if v := e.str(p); !seen[v] {
+			seen[v] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestIncrementalResultDialogs: the selected parts of a file resolve their
+// dialog references against the result, which holds the file's dialogs
+// only when tasks are imported. Events replaced from code-review-bot would
+// trigger dialogs that exist nowhere in a Demobot1 bot.
+func TestIncrementalResultDialogs(t *testing.T) {
+	for _, tt := range []struct {
+		name, fixture string
+		groups        []string
+		want          func(e *editor) []want
+	}{
+		{"events without tasks", "code-review-bot", []string{botdef.GroupNLPSettings}, func(e *editor) []want {
+			ws := []want{
+				wantErr("unknown_dialog", "/botEvents/INTENT_UNIDENTIFIED/task"),
+				wantErr("unknown_dialog", "/botEvents/WELCOME_MESSAGE_EVENT/task"),
+				wantErr("unknown_dialog", "/botEvents/ON_CONNECT_EVENT/task"),
+				wantWarn("unknown_dialog", "/defaultDialogId"),
+			}
+			ws[0].msg = "event INTENT_UNIDENTIFIED triggers unknown dialog"
+			for _, p := range firstUses(e, `^/mlParams/\d+/dialogIntents/\d+$`) {
+				ws = append(ws, wantWarn("unknown_dialog", p))
+			}
+			return ws
+		}},
+		{"events with tasks", "code-review-bot", []string{botdef.GroupNLPSettings, botdef.GroupBotTask}, nil},
+		{"FAQs without tasks", "vaxie", []string{botdef.GroupKnowledgeGraph}, func(e *editor) []want {
+			var ws []want
+			for _, p := range e.find(`^/knowledgeTasks/\d+/faqs/faqs/\d+/dialogRefId$`) {
+				ws = append(ws, wantErr("unknown_dialog", p))
+			}
+			if len(ws) != 7 {
+				t.Fatalf("premise: %d FAQs answer with a dialog, want 7", len(ws))
+			}
+			ws[0].msg = "FAQ answers with unknown dialog"
+			return ws
+		}},
+		{"FAQs with tasks", "vaxie", []string{botdef.GroupKnowledgeGraph, botdef.GroupBotTask}, nil},
+		{"only what the file selects is checked against the result", "vaxie", []string{botdef.GroupUtterances}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &editor{t: t, data: readFixture(t, tt.fixture, botdef.FileDefinition)}
+			cfg := readFixture(t, tt.fixture, botdef.FileConfig)
+			var ws []want
+			if tt.want != nil {
+				ws = tt.want(e)
+			}
+			ps := runFile(t, e.data, cfg, targetOf(t, "demobot1-full", tt.groups...), botdef.Options{})
+			checkCodes(t, e, ws, ps, "unknown_dialog")
+			// Without the selection (the whole file counts) none of these.
+			tg := targetOf(t, "demobot1-full")
+			tg.Selects = nil
+			checkCodes(t, e, nil, runFile(t, e.data, cfg, tg, botdef.Options{}), "unknown_dialog")
+		})
+	}
+}
+
+// TestIncrementalResultComponents: the components an import writes must not
+// collide with the components the bot keeps, by name or _id, and the
+// bot's dialogs the import keeps must still find theirs. Re-importing a
+// bot's own tasks replaces its components: no collision.
+func TestIncrementalResultComponents(t *testing.T) {
+	compPtr := func(e *editor, name, field string) string {
+		t.Helper()
+		for _, p := range e.find(`^/dialogComponents/\d+/name$`) {
+			if e.str(p) == name {
+				return parent(p) + "/" + field
+			}
+		}
+		t.Fatalf("premise: no component %q", name)
+		return ""
+	}
+	codes := []string{"duplicate_id", "component_in_use"}
+	// Tasks from another bot: vaxie's entities Entity0001 and Entity0003
+	// have other refIds than Demobot1's, which the bot keeps.
+	t.Run("vaxie tasks into Demobot1", func(t *testing.T) {
+		e := &editor{t: t, data: readFixture(t, "vaxie", botdef.FileDefinition)}
+		ps := runFile(t, e.data, readFixture(t, "vaxie", botdef.FileConfig), targetOf(t, "demobot1-full", botdef.GroupBotTask), botdef.Options{})
+		ws := []want{wantErr("duplicate_id", compPtr(e, "Entity0001", "name")), wantErr("duplicate_id", compPtr(e, "Entity0003", "name"))}
+		ws[0].msg = `component name "Entity0001" is already used by the bot's component with refId "a7639789-662b-5a5f-b0d5-7f28368a0acd"`
+		checkCodes(t, e, ws, ps, codes...)
+		// Not importing tasks writes no component.
+		ps = runFile(t, e.data, readFixture(t, "vaxie", botdef.FileConfig), targetOf(t, "demobot1-full", botdef.GroupPatterns), botdef.Options{})
+		checkCodes(t, e, nil, ps, codes...)
+	})
+	for _, name := range []string{"demobot1-full", "demobot1-tasks-only", "demobot1-without-settings", "demobot1-nlp-only"} {
+		t.Run(name+" tasks into Demobot1", func(t *testing.T) {
+			e := &editor{t: t, data: readFixture(t, name, botdef.FileDefinition)}
+			ps := runFile(t, e.data, readFixture(t, name, botdef.FileConfig), targetOf(t, "demobot1-full", botdef.GroupBotTask), botdef.Options{})
+			noErrors(t, ps)
+		})
+	}
+	t.Run("a kept component with the same _id, kept dialogs using a changed component", func(t *testing.T) {
+		e := &editor{t: t, data: readFixture(t, "demobot1-full", botdef.FileDefinition)}
+		tg := targetOf(t, "demobot1-full", botdef.GroupBotTask)
+		ref := func(name string) string { return e.str(parent(compPtr(e, name, "name")) + "/refId") }
+		// The bot has a component the file lacks, with Entity0002's _id.
+		tg.Components["kept"] = botdef.TargetComponent{ID: e.str(compPtr(e, "Entity0002", "_id")), Name: "Kept", Type: "entity"}
+		tg.ComponentRefs["kept"] = true
+		// A dialog the file lacks uses Message0001 and AgemntMSG, which the
+		// bot has under another _id and as another type.
+		tg.DialogComponents["kept-dialog"] = []string{ref("Message0001"), ref("AgemntMSG")}
+		tg.Components[ref("Message0001")] = botdef.TargetComponent{ID: "dc-elsewhere", Name: "Message0001", Type: "message"}
+		tg.Components[ref("AgemntMSG")] = botdef.TargetComponent{ID: e.str(compPtr(e, "AgemntMSG", "_id")), Name: "AgemntMSG", Type: "script"}
+		ps := runFile(t, e.data, readFixture(t, "demobot1-full", botdef.FileConfig), tg, botdef.Options{})
+		ws := []want{
+			wantErr("duplicate_id", compPtr(e, "Entity0002", "_id")),
+			wantErr("component_in_use", compPtr(e, "Message0001", "_id")),
+			wantErr("component_in_use", compPtr(e, "AgemntMSG", "type")),
+		}
+		ws[0].msg = `is already used by the bot's component with refId "kept"`
+		ws[1].msg = `the bot's dialog "kept-dialog", which the import keeps, uses the component this one replaces by its _id "dc-elsewhere"`
+		checkCodes(t, e, ws, ps, codes...)
+	})
+}
+
+// TestIncrementalSkippedNLP: utterances and patterns whose component the
+// result does not hold are left out by the merge; one warning per kind says
+// how many, located at the first.
+func TestIncrementalSkippedNLP(t *testing.T) {
+	codes := []string{"skipped_utterances", "skipped_patterns"}
+	nlp := []string{botdef.GroupUtterances, botdef.GroupPatterns}
+	t.Run("code-review-bot into Demobot1", func(t *testing.T) {
+		e := &editor{t: t, data: readFixture(t, "code-review-bot", botdef.FileDefinition)}
+		ps := runFile(t, e.data, readFixture(t, "code-review-bot", botdef.FileConfig), targetOf(t, "demobot1-full", nlp...), botdef.Options{})
+		ws := []want{wantWarn("skipped_utterances", "/sentences/0/taskId"), wantWarn("skipped_patterns", "/patterns/0/refId")}
+		ws[0].msg = "24 utterances skipped: their intent is not in the bot"
+		ws[1].msg = "24 patterns skipped: their component is not in the bot"
+		checkCodes(t, e, ws, ps, codes...)
+		// With its tasks, the intents are in the result.
+		ps = runFile(t, e.data, readFixture(t, "code-review-bot", botdef.FileConfig),
+			targetOf(t, "demobot1-full", append(nlp, botdef.GroupBotTask)...), botdef.Options{})
+		checkCodes(t, e, nil, ps, codes...)
+	})
+	t.Run("one utterance", func(t *testing.T) {
+		e := &editor{t: t, data: readFixture(t, "demobot1-nlp-only", botdef.FileDefinition)}
+		tg := targetOf(t, "demobot1-full", nlp...)
+		// The bot lacks the intent of one utterance only.
+		for _, p := range e.find(`^/sentences/\d+/taskId$`) {
+			id := e.str(p)
+			var intent string
+			for _, c := range e.find(`^/dialogComponents/\d+/_id$`) {
+				if e.str(c) == id {
+					intent = e.str(parent(c) + "/refId")
+				}
+			}
+			n := 0
+			for _, q := range e.find(`^/sentences/\d+/taskId$`) {
+				if e.str(q) == id {
+					n++
+				}
+			}
+			if n == 1 {
+				delete(tg.ComponentRefs, intent)
+				ps := runFile(t, e.data, readFixture(t, "demobot1-nlp-only", botdef.FileConfig), tg, botdef.Options{})
+				w := wantWarn("skipped_utterances", p)
+				w.msg = "1 utterance skipped: its intent is not in the bot"
+				ws := []want{w}
+				for _, q := range e.find(`^/patterns/\d+/refId$`) {
+					if e.str(q) == intent {
+						ws = append(ws, wantWarn("skipped_patterns", q))
+					}
+				}
+				checkCodes(t, e, ws, ps, codes...)
+				return
+			}
+		}
+		t.Fatal("premise: no intent with one utterance")
+	})
+	for _, name := range []string{"demobot1-nlp-only", "demobot1-without-settings"} {
+		t.Run(name+" into Demobot1", func(t *testing.T) {
+			e := &editor{t: t, data: readFixture(t, name, botdef.FileDefinition)}
+			ps := runFile(t, e.data, readFixture(t, name, botdef.FileConfig), targetOf(t, "demobot1-full", nlp...), botdef.Options{})
+			checkCodes(t, e, nil, ps, codes...)
+			noErrors(t, ps)
+		})
+	}
+}
+
+// TestComponentPlan: a component is deleted when a dialog the file replaces
+// used it and no dialog of the result does; a stub imports nothing.
+func TestComponentPlan(t *testing.T) {
+	parse := func(name string) *botdef.Definition {
+		d, err := botdef.ParseDefinition(bytes.NewReader(readFixture(t, name, botdef.FileDefinition)), func(*botdef.Record) error { return nil },
+			&botdef.Problems{}, botdef.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := parse("demobot1-full")
+	var viewMyBill, msg string
+	for _, dl := range d.Dialogs {
+		if dl.Name == "ViewMyBill" {
+			viewMyBill = dl.Ident()
+		}
+	}
+	for _, c := range d.Components {
+		if c.Name == "Message0001" {
+			msg = c.Ident()
+		}
+	}
+	uses := map[string][]string{
+		viewMyBill:      {msg, "orphan", "shared"}, // replaced by the file's ViewMyBill
+		"bot-only":      {"shared"},                // kept: the file lacks it
+		"bot-only-also": nil,
+	}
+	imported, written, deleted := d.ComponentPlan(uses)
+	if len(imported) != 8 || len(written) != 18 || !written[msg] {
+		t.Errorf("%d dialogs imported, %d components written (Message0001 %v), want 8, 18, true", len(imported), len(written), written[msg])
+	}
+	if !deleted["orphan"] || deleted["shared"] || deleted[msg] || len(deleted) != 1 {
+		t.Errorf("deleted %v, want only orphan", deleted)
+	}
+	imported, written, deleted = parse("demobot1-nlp-only").ComponentPlan(uses)
+	if len(imported)+len(written)+len(deleted) != 0 {
+		t.Errorf("stubs: %d imported, %d written, %d deleted", len(imported), len(written), len(deleted))
+	}
+}

@@ -366,50 +366,71 @@ func (m *merger) decideComponents(ctx context.Context, tLinks []store.Link) erro
 	if !m.o.Selects(botdef.GroupBotTask) {
 		return nil
 	}
-	d := m.r.def
-	write := map[string]bool{}
-	for _, dl := range d.Dialogs {
-		if dl.Stub {
-			continue
-		}
-		m.imported[dl.Ident()] = true
-		for _, l := range d.DialogLinks(dl) {
-			if l.ToKind == botdef.KindComponent {
-				write[l.ToIdent] = true
-			}
-		}
-	}
-	uses := map[string][]string{}
-	for _, l := range tLinks {
-		if l.FromKind == botdef.KindDialog && l.ToKind == botdef.KindComponent {
-			uses[l.FromIdent] = append(uses[l.FromIdent], l.ToIdent)
-		}
-	}
-	used, orphanable := map[string]bool{}, map[string]bool{}
-	for dlg, comps := range uses {
-		for _, c := range comps {
-			if m.imported[dlg] {
-				orphanable[c] = true
-			} else {
-				used[c] = true
-			}
-		}
-	}
-	for c := range write {
-		used[c] = true
-	}
+	// The same plan as the validator's when it knows the selection
+	// (resultTarget), so what it checked is what is written.
+	imported, write, deleted := m.r.def.ComponentPlan(dialogUses(tLinks))
+	m.imported = imported
 	for _, rec := range m.s[memberKey(botdef.FileDefinition, "dialogComponents")] {
 		if write[rec.Ident] {
 			m.components[rec.Ident] = rec
 			m.compFromS[rec.Ident] = true
 		}
 	}
-	for c := range orphanable {
-		if !used[c] {
-			delete(m.components, c)
-		}
+	for c := range deleted {
+		delete(m.components, c)
 	}
 	return nil
+}
+
+// dialogUses lists the components each dialog of a version uses, by
+// identity, from the version's links.
+func dialogUses(links []store.Link) map[string][]string {
+	uses := map[string][]string{}
+	for _, l := range links {
+		if l.FromKind == botdef.KindDialog && l.ToKind == botdef.KindComponent {
+			uses[l.FromIdent] = append(uses[l.FromIdent], l.ToIdent)
+		}
+	}
+	return uses
+}
+
+// resultTarget is what the target contributes to the reference checks of
+// an incremental import, with what the checks need to resolve the selected
+// parts of the file against the result (export-format.md section 5: "file
+// merged with target"): the selection, and when tasks are imported the
+// target's components and the components each of its dialogs uses, which
+// decide what the merge keeps (decideComponents). It is meant as the
+// bundle.Options.Target of an incremental import, in place of target
+// (pipeline.go, botDefinition).
+func (r *run) resultTarget(ctx context.Context) (*botdef.Target, error) {
+	t, err := r.target(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.Selects = r.req.Options.Selects
+	if !r.req.Options.Selects(botdef.GroupBotTask) {
+		return t, nil
+	}
+	st := r.s.cfg.Store
+	links, err := st.Links(ctx, r.bot.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	t.DialogComponents = dialogUses(links)
+	t.Components = map[string]botdef.TargetComponent{}
+	err = st.Records(ctx, r.imp.AccountID, r.bot.VersionID, botdef.FileDefinition, "dialogComponents", func(rec *store.Record) error {
+		f, err := botdef.Fields(rec.Body)
+		if err != nil {
+			return err
+		}
+		t.Components[rec.Ident] = botdef.TargetComponent{ID: unquote(botdef.Get(f, "_id")),
+			Name: unquote(botdef.Get(f, "name")), Type: unquote(botdef.Get(f, "type"))}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // orderedComponents lists the result components: the target's in its order
