@@ -1167,3 +1167,126 @@ func TestIncrementalMergeRules(t *testing.T) {
 		}
 	})
 }
+
+// entryOf returns the first status entry of a type.
+func entryOf(st *client.Status, taskType string) *client.LogEntry {
+	for i := range st.StatusLogs {
+		if st.StatusLogs[i].TaskType == taskType {
+			return &st.StatusLogs[i]
+		}
+	}
+	return nil
+}
+
+// TestIncrementalResultChecks: an incremental import whose result could
+// not be exported and imported again fails with located errors and leaves
+// the bot as it was; parts of the file that point at nothing in the result
+// and that the merge leaves out are reported as warnings.
+func TestIncrementalResultChecks(t *testing.T) {
+	e := newIncEnv(t)
+	full := fixture.Get(t, "demobot1-full")
+	refused := func(t *testing.T, ex fixture.Export, opts *client.ImportOptions, want map[string]string) {
+		t.Helper()
+		botID := e.newBot(t, full)
+		before, bot, _ := botFacts(t, e.st, e.ts.AccountID, botID)
+		st := e.importInto(t, botID, ex, opts)
+		if st.Status != "failure" {
+			t.Fatalf("import %s: %s, want failure", ex.Name, st.Status)
+		}
+		entry := entryOf(st, "Bot Definition")
+		if entry == nil || entry.Status != "failure" {
+			t.Fatalf("no failed Bot Definition entry: %+v", st.StatusLogs)
+		}
+		got := map[string]string{}
+		for _, p := range entry.Errors {
+			got[p.Pointer] = p.Code
+			if p.Line < 1 || p.Column < 1 || p.File != "botDefinition.json" {
+				t.Errorf("error not located: %+v", p)
+			}
+		}
+		if !mapsEqualStr(got, want) {
+			t.Errorf("errors %v, want %v", got, want)
+		}
+		after, bot2, _ := botFacts(t, e.st, e.ts.AccountID, botID)
+		if bot2.Version != bot.Version || !mapsEqualStr(after.dialogBody, before.dialogBody) || !sameSet(after.utterances, before.utterances) {
+			t.Errorf("the bot changed")
+		}
+	}
+	t.Run("events of dialogs not imported", func(t *testing.T) {
+		refused(t, fixture.Get(t, "code-review-bot"), &client.ImportOptions{NLPData: []string{"nlpSettings"}}, map[string]string{
+			"/botEvents/INTENT_UNIDENTIFIED/task":   "unknown_dialog",
+			"/botEvents/WELCOME_MESSAGE_EVENT/task": "unknown_dialog",
+			"/botEvents/ON_CONNECT_EVENT/task":      "unknown_dialog",
+		})
+	})
+	t.Run("FAQs answering with dialogs not imported", func(t *testing.T) {
+		botID := e.newBot(t, full)
+		s := e.importInto(t, botID, fixture.Get(t, "vaxie"), &client.ImportOptions{Tasks: []string{"knowledgeGraph"}})
+		n := 0
+		for _, p := range entryOf(s, "Bot Definition").Errors {
+			if p.Code == "unknown_dialog" && strings.HasSuffix(p.Pointer, "/dialogRefId") && p.Line > 0 {
+				n++
+			}
+		}
+		if s.Status != "failure" || n != 7 {
+			t.Errorf("%s with %d located FAQ errors, want failure with 7", s.Status, n)
+		}
+	})
+	t.Run("component names the bot keeps", func(t *testing.T) {
+		// vaxie's Entity0001 and Entity0003 have other refIds than Demobot1's.
+		refused(t, fixture.Get(t, "vaxie"), &client.ImportOptions{Tasks: []string{"botTask"}}, map[string]string{
+			"/dialogComponents/17/name": "duplicate_id",
+			"/dialogComponents/86/name": "duplicate_id",
+		})
+	})
+	t.Run("re-imports of the bot's own tasks", func(t *testing.T) {
+		for _, name := range []string{"demobot1-full", "demobot1-tasks-only", "demobot1-without-settings"} {
+			botID := e.newBot(t, full)
+			e.mustImport(t, botID, fixture.Get(t, name), &client.ImportOptions{Tasks: []string{"botTask"}, NLPData: []string{"nlpSettings"}})
+		}
+	})
+	t.Run("events with their dialogs", func(t *testing.T) {
+		// Tasks and events of a bot without the default dialogs' names:
+		// code-review-bot's collide with Demobot1's (Welcome_Task, ...).
+		botID := e.newBot(t, full)
+		st := e.importInto(t, botID, fixture.Get(t, "code-review-bot"), &client.ImportOptions{Tasks: []string{"botTask"}, NLPData: []string{"nlpSettings"}})
+		for _, p := range entryOf(st, "Bot Definition").Errors {
+			if p.Code != "duplicate_id" {
+				t.Errorf("unexpected %s %s", p.Code, p.Pointer)
+			}
+		}
+	})
+	skipped := func(t *testing.T, name string, nlp []string, want map[string]string) {
+		t.Helper()
+		botID := e.newBot(t, full)
+		before := e.facts(t, botID)
+		st := e.mustImport(t, botID, fixture.Get(t, name), &client.ImportOptions{NLPData: nlp})
+		got := map[string]string{}
+		for _, p := range entryOf(st, "Bot Definition").Warnings {
+			if strings.HasPrefix(p.Code, "skipped_") {
+				got[p.Code] = p.Pointer + " " + p.Message
+				if p.Line < 1 {
+					t.Errorf("warning not located: %+v", p)
+				}
+			}
+		}
+		if !mapsEqualStr(got, want) {
+			t.Errorf("warnings %v\nwant %v", got, want)
+		}
+		if st.Summary == nil || st.Summary.Warnings < len(want) {
+			t.Errorf("summary %+v", st.Summary)
+		}
+		checkSet(t, "utterances", e.facts(t, botID).utterances, before.utterances)
+	}
+	t.Run("utterances of intents not in the bot", func(t *testing.T) {
+		skipped(t, "code-review-bot", []string{"utterances"}, map[string]string{
+			"skipped_utterances": "/sentences/0/taskId 24 utterances skipped: their intent is not in the bot",
+		})
+	})
+	t.Run("utterances and patterns of intents not in the bot", func(t *testing.T) {
+		skipped(t, "vaidyah", []string{"utterances", "patterns"}, map[string]string{
+			"skipped_utterances": "/sentences/0/taskId 112 utterances skipped: their intent is not in the bot",
+			"skipped_patterns":   "/patterns/0/refId 28 patterns skipped: their component is not in the bot",
+		})
+	})
+}

@@ -121,7 +121,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
 	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems}
 	if r.incremental() {
-		opts.Target = func() (*botdef.Target, error) { return r.target(ctx) }
+		opts.Target = func() (*botdef.Target, error) { return r.resultTarget(ctx) }
 	}
 	res, err := bundle.Check(b, func(rec *botdef.Record) error { return batch.put(ctx, rec) }, opts)
 	if err == nil {
