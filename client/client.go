@@ -144,9 +144,8 @@ func (c *Client) retryable(err error, idempotent bool) (time.Duration, bool) {
 		}
 		return 0, false
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return 0, false
-	}
+	// A transport failure, a timeout waiting for the answer included (the
+	// caller's own context ending is not one: once returns ctx.Err()).
 	var ne *netError
 	if errors.As(err, &ne) {
 		return 0, idempotent || ne.beforeSend

@@ -86,9 +86,11 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// updateApp loads an app, changes it and saves it.
-func updateApp(ctx context.Context, data, dbURL, id string, change func(*store.App)) (*store.App, error) {
+// updateApp loads an app, changes it and saves it; it returns the app as
+// `apps create --json` prints one, without its secret.
+func updateApp(ctx context.Context, data, dbURL, id string, change func(*store.App)) (*store.App, appJSON, error) {
 	var app *store.App
+	var out appJSON
 	err := withStore(ctx, data, dbURL, func(st store.Store) error {
 		a, err := st.App(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -99,15 +101,23 @@ func updateApp(ctx context.Context, data, dbURL, id string, change func(*store.A
 		}
 		change(a)
 		app = a
-		return st.UpdateApp(ctx, a)
+		if err := st.UpdateApp(ctx, a); err != nil {
+			return err
+		}
+		out = appJSON{ClientID: a.ID, AccountID: a.AccountID, Name: a.Name, Scopes: a.Scopes, Algorithm: a.Algorithm,
+			UserID: a.UserID, Disabled: a.Disabled}
+		if acct, err := st.Account(ctx, a.AccountID); err == nil {
+			out.Account = acct.Name
+		}
+		return nil
 	})
-	return app, err
+	return app, out, err
 }
 
 func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 	var data, dbURL, id string
 	var asJSON bool
-	cmd := &cobra.Command{Use: "rotate-secret", Short: "Give an app a new client secret; the old one stops working at once", Args: cli.NoArgs}
+	cmd := &cobra.Command{Use: "rotate-secret", Short: "Give an app a new client secret; the old one stops working within 200 ms", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
 	databaseFlag(s, &dbURL)
@@ -118,13 +128,13 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Secret = auth.NewSecret() })
+		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Secret = auth.NewSecret() })
 		if err != nil {
 			return err
 		}
 		if asJSON {
-			b, _ := json.Marshal(appJSON{ClientID: app.ID, ClientSecret: app.Secret, AccountID: app.AccountID, Name: app.Name,
-				Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID})
+			out.ClientSecret = app.Secret
+			b, _ := json.Marshal(out)
 			_, err := fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
@@ -136,20 +146,26 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 
 func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
 	var data, dbURL, id string
-	var enable bool
-	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused at once (--enable undoes it)", Args: cli.NoArgs}
+	var enable, asJSON bool
+	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused within 200 ms (--enable undoes it)", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
 	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
 	cmd.Flags().BoolVar(&enable, "enable", false, "enable the app again")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
 	_ = cmd.MarkFlagRequired("app")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Disabled = !enable })
+		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Disabled = !enable })
 		if err != nil {
+			return err
+		}
+		if asJSON {
+			b, _ := json.Marshal(out)
+			_, err := fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
 		state := "disabled"
@@ -172,7 +188,7 @@ type appJSON struct {
 	Scopes       []string `json:"scopes"`
 	Algorithm    string   `json:"algorithm"`
 	UserID       string   `json:"userId"`
-	Disabled     bool     `json:"disabled,omitempty"`
+	Disabled     bool     `json:"disabled"`
 }
 
 func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -145,13 +147,22 @@ func TestCLIGolden(t *testing.T) {
 		t.Errorf("failed import: exit %d, want %d", code, cli.ExitFailed)
 	}
 	golden(t, "import-failed.txt", out+"--- stderr\n"+errOut)
+	failedBIR := regexp.MustCompile(`bir-[0-9a-f-]{36}`).FindString(out)
+	for _, args := range [][]string{{"status", failedBIR}, {"status", failedBIR, "--json"}, {"status", failedBIR, "--watch", "--json"}} {
+		if _, _, code := runCLI(t, ts, args...); code != cli.ExitFailed {
+			t.Errorf("%v of a failed import: exit %d, want %d", args, code, cli.ExitFailed)
+		}
+	}
 
 	out, _, code = runCLI(t, ts, "status", bir)
 	if code != 0 {
 		t.Errorf("status: exit %d", code)
 	}
 	golden(t, "status.txt", out)
-	out, _, _ = runCLI(t, ts, "status", bir, "--json")
+	out, _, code = runCLI(t, ts, "status", bir, "--json")
+	if code != 0 {
+		t.Errorf("status --json: exit %d", code)
+	}
 	golden(t, "status.json", out)
 
 	for _, v := range []struct{ name, path string }{
@@ -251,6 +262,17 @@ func TestCLIExport(t *testing.T) {
 	if code != 0 {
 		t.Errorf("import of the exported zip: %s", out)
 	}
+	// Without -o the file is named after the bot, and never replaces one.
+	t.Chdir(t.TempDir())
+	for _, want := range []string{"Demobot1.zip", "Demobot1-2.zip"} {
+		out, errOut, code := runCLI(t, ts, "export", botID, "--interval", "20ms")
+		if code != 0 || !strings.Contains(out, " to "+want+" ") {
+			t.Errorf("export without -o: exit %d, want %s\n%s%s", code, want, out, errOut)
+		}
+		if _, err := os.Stat(want); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // TestAppsAdmin lists, rotates and disables apps as an operator would.
@@ -260,10 +282,14 @@ func TestAppsAdmin(t *testing.T) {
 	if code != 0 || !strings.Contains(out, ts.AppID) || strings.Contains(out, ts.Secret) {
 		t.Fatalf("apps list (must never show secrets): %s", out)
 	}
-	out, _, code = runCLI(t, nil, "apps", "rotate-secret", "--data", ts.Data, "--app", ts.AppID)
-	newSecret := regexp.MustCompile(`clientSecret: (\S+)`).FindStringSubmatch(out)
-	if code != 0 || newSecret == nil {
-		t.Fatalf("rotate-secret: %s", out)
+	out, _, code = runCLI(t, nil, "apps", "rotate-secret", "--data", ts.Data, "--app", ts.AppID, "--json")
+	newSecret := regexp.MustCompile(`"clientSecret":"([^"]+)"`).FindStringSubmatch(out)
+	if code != 0 || newSecret == nil || !strings.Contains(out, `"account":"default"`) {
+		t.Fatalf("rotate-secret --json: %s", out)
+	}
+	out, _, code = runCLI(t, nil, "token", "--data", ts.Data, "--app", ts.AppID, "--json")
+	if code != 0 || !strings.Contains(out, `"appId":"`+ts.AppID+`"`) || !strings.Contains(out, `"expiresAt":"`) {
+		t.Errorf("token --json: %s", out)
 	}
 	// Apps are cached; a change reaches the server within 200 ms.
 	refusedSoon := func(c *testServer, what string) {
@@ -289,8 +315,8 @@ func TestAppsAdmin(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if _, _, code := runCLI(t, nil, "apps", "disable", "--data", ts.Data, "--app", ts.AppID); code != 0 {
-		t.Fatal("disable failed")
+	if out, _, code := runCLI(t, nil, "apps", "disable", "--data", ts.Data, "--app", ts.AppID, "--json"); code != 0 || !strings.Contains(out, `"disabled":true`) {
+		t.Fatalf("disable --json: exit %d: %s", code, out)
 	}
 	refusedSoon(rotated, "a disabled app")
 	if _, _, code := runCLI(t, nil, "apps", "disable", "--data", ts.Data, "--app", ts.AppID, "--enable"); code != 0 {
@@ -307,16 +333,100 @@ func TestAppsAdmin(t *testing.T) {
 	}
 }
 
-// TestDemoOnce runs the README's demo command as a newcomer would.
+// TestDemoOnce runs the README's demo command as a newcomer would, with
+// --once, on a port someone else already holds: the demo moves to a free
+// one.
 func TestDemoOnce(t *testing.T) {
-	out, errOut, code := runCLI(t, nil, "demo", "--once", "--addr", "127.0.0.1:0")
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	out, errOut, code := runCLI(t, nil, "demo", "--once", "--addr", taken.Addr().String())
 	if code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"botport demo: serving on http://127.0.0.1:", "Dialog: PayBill", "succeeded: bot st-",
-		`"status": "success"`, `"__v": 0`, `curl -s -H "auth: $TOKEN"`} {
+		`"status": "success"`, `"__v": 0`, "--once: the server stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "serving on http://"+taken.Addr().String()) {
+		t.Errorf("the demo claims the taken port:\n%s", out)
+	}
+}
+
+// TestDemoServes runs the demo until Ctrl-C and follows its "Try it" lines:
+// the token command and the curl URL it prints work while it serves.
+func TestDemoServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, io.Discard) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "Serving until Ctrl-C.") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not reach serving:\n%s", out)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the demo ended early: %v\n%s", err, out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	m := regexp.MustCompile(`token --data (\S+) --app (cs-\S+)\)\n\s+curl -s -H "auth: \$TOKEN" (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no Try it lines:\n%s", out)
+	}
+	var tok bytes.Buffer
+	if err := run(context.Background(), []string{"token", "--data", m[1], "--app", m[2]}, func(string) string { return "" }, strings.NewReader(""), &tok, io.Discard); err != nil {
+		t.Fatalf("the printed token command: %v", err)
+	}
+	resp, body := rawRequest(t, "GET", m[3], map[string]string{"auth": strings.TrimSpace(tok.String())}, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"Demobot1"`) {
+		t.Errorf("the printed curl line: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo after Ctrl-C: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the demo did not stop")
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("the demo left its data directory %s: %v", m[1], err)
+	}
+}
+
+// TestCLIServerNeverAnswers: a server that accepts connections and never
+// answers costs --timeout per attempt, then exit 4, not a hang.
+func TestCLIServerNeverAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan int, 100)
+	go func() {
+		for n := 1; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+			go io.Copy(io.Discard, c)
+			accepted <- n
+		}
+	}()
+	_, errOut, code := runCLI(t, nil, "bots", "list", "--host", "http://"+ln.Addr().String(), "--app", "cs-x", "--secret", "s", "--timeout", "100ms")
+	if code != cli.ExitUnavailable || !strings.Contains(errOut, "timeout") {
+		t.Errorf("exit %d, want %d: %s", code, cli.ExitUnavailable, errOut)
+	}
+	if n := len(accepted); n < 2 {
+		t.Errorf("%d attempts: a GET that timed out is retried", n)
 	}
 }

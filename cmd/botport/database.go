@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/riverqueue/river/riverdriver"
@@ -50,18 +51,23 @@ func databaseFlag(s *settings, p *string) {
 	s.str(p, "database", "", "PostgreSQL URL (postgres://…) shared by replicas; default: SQLite in the data directory")
 }
 
-// redactURL hides a password in a database URL, for messages and logs.
+// redactURL hides the passwords of a database URL, in its user info and in
+// its query (password=, sslpassword=), for messages and logs. What does not
+// parse as a URL is not shown at all: it may be a key=value string holding
+// a password.
 func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return u
+	pu, err := url.Parse(u)
+	if err != nil || pu.Scheme == "" {
+		return "(not a URL)"
 	}
-	userinfo := u[scheme+3 : at]
-	if i := strings.Index(userinfo, ":"); i >= 0 {
-		return u[:scheme+3] + userinfo[:i] + ":xxxxx" + u[at:]
+	q := pu.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+		}
 	}
-	return u
+	pu.RawQuery = q.Encode()
+	return pu.Redacted()
 }
 
 // settle brings the database back to rest after a large write, for

@@ -80,17 +80,18 @@ and ready curl lines, and keep serving until Ctrl-C (--once: stop right away).`,
 		if err := cli.PrintStatus(ctx, env, cl, st.ID); err != nil {
 			return fail(err)
 		}
+		if once {
+			fmt.Fprintln(stdout, "\n--once: the server stopped. Without --once it keeps serving, with ready curl lines.")
+			cancel()
+			return <-served
+		}
 		dataArg := " --data " + shellQuote(c.data)
 		fmt.Fprintf(stdout, `
-Try it (clientId %s):
+Try it, from the repository (clientId %s):
   TOKEN=$(go run ./cmd/botport token%s --app %s)
   curl -s -H "auth: $TOKEN" %s/api/public/bots
 `, r.first.ClientID, dataArg, r.first.ClientID, r.url)
 		fmt.Fprintf(stdout, "  curl -s -H \"auth: $TOKEN\" %s/api/public/bot/import/status/%s\n", r.url, st.ID)
-		if once {
-			cancel()
-			return <-served
-		}
 		fmt.Fprintln(stdout, "\nServing until Ctrl-C.")
 		select {
 		case <-ctx.Done():

@@ -235,6 +235,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		return nil, err
 	}
 	r.closers = append(r.closers, blobs.Close)
+	// Bind before creating anything: a start that cannot listen must not
+	// create the default app, whose secret only a successful start prints.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, func() error { _ = ln.Close(); return nil })
 
 	if r.first, err = firstStart(ctx, st); err != nil {
 		return nil, err
@@ -267,6 +274,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		RescueAfter: c.rescueAfter,
 		Logger:      log,
 		Periodic:    []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
+		SQLite:      st.embedded,
 	}
 	// River's SQLite driver learns of new jobs only by polling, so the
 	// embedded store polls often (10 ms: a job starts within ~10 ms; an idle
@@ -313,10 +321,6 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
 		PublicURL: c.publicURL,
 	})
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return nil, err
-	}
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
 	r.served = make(chan error, 1)
 	go func() { r.served <- r.srv.Serve(ln) }()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 	var data, dbURL, appID, sub string
 	var ttl time.Duration
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "token",
 		Short:   "Print a signed JWT for an app, for the auth header",
@@ -28,6 +30,7 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 	cmd.Flags().StringVar(&appID, "app", "", "client app id (cs-...) (required)")
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim); 0 signs a token without exp")
 	cmd.Flags().StringVar(&sub, "sub", "botport-cli", "sub claim")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token", "appId", "expiresAt"}`)
 	_ = cmd.MarkFlagRequired("app")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
@@ -45,8 +48,22 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		tok, err := auth.Sign(app, sub, time.Now(), ttl)
+		now := time.Now()
+		tok, err := auth.Sign(app, sub, now, ttl)
 		if err != nil {
+			return err
+		}
+		if asJSON {
+			out := struct {
+				Token     string `json:"token"`
+				AppID     string `json:"appId"`
+				ExpiresAt string `json:"expiresAt,omitempty"` // absent: the token has no exp
+			}{Token: tok, AppID: app.ID}
+			if ttl > 0 {
+				out.ExpiresAt = now.Add(ttl).UTC().Format(time.RFC3339)
+			}
+			b, _ := json.Marshal(out)
+			_, err = fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
 		_, err = fmt.Fprintln(stdout, tok)

@@ -103,6 +103,12 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
+		var magic [4]byte
+		if n, _ := f.ReadAt(magic[:], 0); n < 4 || string(magic[:]) != "PK\x03\x04" && string(magic[:]) != "PK\x05\x06" {
+			// Not a zip: a definition file on its own (config.json unchecked).
+			f.Close()
+			return &Bundle{Definition: Source{Name: filepath.Base(p), Open: func() (io.ReadCloser, error) { return os.Open(p) }}}, nil
+		}
 		b, err := FromZip(f, fi.Size(), lim)
 		if err != nil {
 			f.Close()
@@ -200,14 +206,16 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 		defer rc.Close()
 		return fn(rc)
 	}
-	err := parse(b.Config, func(r io.Reader) (err error) {
-		res.Config, err = botdef.ParseConfig(r, count, ps)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	if b.Config.Open != nil { // a definition checked on its own has none
+		err := parse(b.Config, func(r io.Reader) (err error) {
+			res.Config, err = botdef.ParseConfig(r, count, ps)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	err = parse(b.Definition, func(r io.Reader) (err error) {
+	err := parse(b.Definition, func(r io.Reader) (err error) {
 		res.Definition, err = botdef.ParseDefinition(r, count, ps, botdef.Options{MaxProblems: opts.MaxProblems})
 		return err
 	})
@@ -263,8 +271,10 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 	if err := botdef.Locate(botdef.FileDefinition, all, b.Definition.Open); err != nil {
 		return nil, err
 	}
-	if err := botdef.Locate(botdef.FileConfig, all, b.Config.Open); err != nil {
-		return nil, err
+	if b.Config.Open != nil {
+		if err := botdef.Locate(botdef.FileConfig, all, b.Config.Open); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range all { // problems cite the upload's own names (zip entry paths)
 		switch p.File {

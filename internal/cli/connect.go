@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ const DefaultHost = "http://127.0.0.1:8080"
 type conn struct {
 	host, app, secret, token, config, algorithm string
 	json                                        bool
+	timeout                                     time.Duration
 	fs                                          interface{ Changed(string) bool }
 }
 
@@ -44,6 +46,7 @@ func bindConn(cmd *cobra.Command, c *conn) {
 	f.StringVar(&c.token, "token", "", "a ready JWT to send instead of signing one (env BOTPORT_TOKEN)")
 	f.StringVar(&c.config, "config", "", "config file (env BOTPORT_CONFIG; default <user config dir>/botport/config.json)")
 	f.BoolVar(&c.json, "json", false, "print JSON for machines")
+	f.DurationVar(&c.timeout, "timeout", 30*time.Second, "how long to wait for the server's answer once a request is sent (requests that may be repeated are retried)")
 	c.fs = f
 }
 
@@ -88,7 +91,19 @@ func (c *conn) client(env Env) (*client.Client, error) {
 	cl.Algorithm = fc.Algorithm
 	cl.Token = pick("token", c.token, "BOTPORT_TOKEN", "")
 	cl.UserAgent = "botport-cli"
-	cl.HTTP = &http.Client{Timeout: 30 * time.Minute} // uploads of large exports
+	if c.timeout <= 0 {
+		return nil, usage("--timeout must be positive")
+	}
+	// A server that accepts and never answers costs --timeout per attempt;
+	// the whole request (a large upload) may take up to 30 minutes.
+	cl.HTTP = &http.Client{Timeout: 30 * time.Minute, Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: c.timeout,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}}
 	if cl.Token == "" && (cl.AppID == "" || cl.Secret == "") {
 		return nil, usage("no credentials: give --app and --secret (or BOTPORT_APP and BOTPORT_SECRET, or a config file), or --token")
 	}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +28,7 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 	}
 	bindConn(cmd, &c)
 	f := cmd.Flags()
-	f.StringVarP(&output, "output", "o", "", `file to write (default: "<bot name>.zip")`)
+	f.StringVarP(&output, "output", "o", "", `file to write (default: "<bot name>.zip", numbered rather than replace a file)`)
 	f.StringVar(&exportType, "type", "latest", "latest or published")
 	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: botTask, knowledgeGraph, smallTalk, forms")
 	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups")
@@ -77,9 +79,11 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 			return fmt.Errorf("download: %w", err)
 		}
 		if path == "" {
-			path = safeName(d.FileName)
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
+			// A name the server chose never replaces a file: "Bot.zip", then "Bot-2.zip", ...
+			if path, err = linkNew(tmp.Name(), safeName(d.FileName)); err != nil {
+				return err
+			}
+		} else if err := os.Rename(tmp.Name(), path); err != nil {
 			return err
 		}
 		if c.json {
@@ -116,4 +120,25 @@ func safeName(name string) string {
 		return "export.zip"
 	}
 	return name
+}
+
+// linkNew gives the file at tmp the name want, or want with -2, -3, ...
+// before its extension when that name is taken, without replacing a file.
+func linkNew(tmp, want string) (string, error) {
+	ext := filepath.Ext(want)
+	base := strings.TrimSuffix(want, ext)
+	for i := 1; i < 1000; i++ {
+		name := want
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		err := os.Link(tmp, name)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s and 999 numbered names exist; give -o", want)
 }

@@ -115,7 +115,8 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 		}
 		if !wait {
 			if c.json {
-				return printRaw(cmd.Context(), env, cl, st.ID)
+				_, err := printRaw(cmd.Context(), env, cl, st.ID)
+				return err
 			}
 			fmt.Fprintf(env.Stdout, "import %s accepted; follow it with: botport status %s --watch\n", st.ID, st.ID)
 			return nil
@@ -128,7 +129,7 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 // finish reports a finished import: the server's document with --json.
 func finish(ctx context.Context, env Env, cl *client.Client, st *client.Status, asJSON bool) error {
 	if asJSON {
-		if err := printRaw(ctx, env, cl, st.ID); err != nil {
+		if _, err := printRaw(ctx, env, cl, st.ID); err != nil {
 			return err
 		}
 		if st.Status != "success" {
@@ -139,19 +140,20 @@ func finish(ctx context.Context, env Env, cl *client.Client, st *client.Status, 
 	return report(env, st)
 }
 
-// printRaw prints an import's status document as the server sends it.
-func printRaw(ctx context.Context, env Env, cl *client.Client, bir string) error {
+// printRaw prints an import's status document as the server sends it, and
+// returns it.
+func printRaw(ctx context.Context, env Env, cl *client.Client, bir string) ([]byte, error) {
 	raw, err := cl.ImportStatusRaw(ctx, bir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return err
+		return nil, err
 	}
 	b.WriteByte('\n')
 	_, err = env.Stdout.Write(b.Bytes())
-	return err
+	return raw, err
 }
 
 // ImportParams are an import's choices, as the import command's flags give them.
@@ -257,7 +259,8 @@ func Report(env Env, st *client.Status) error { return report(env, st) }
 
 // PrintStatus prints an import's status document as the server sends it.
 func PrintStatus(ctx context.Context, env Env, cl *client.Client, bir string) error {
-	return printRaw(ctx, env, cl, bir)
+	_, err := printRaw(ctx, env, cl, bir)
+	return err
 }
 
 // report prints a finished import for people (problems on stderr as a

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/botport/botport/client"
 )
 
 func statusCmd(env Env) *cobra.Command {
@@ -38,7 +41,15 @@ func statusCmd(env Env) *cobra.Command {
 			return finish(ctx, env, cl, st, c.json)
 		}
 		if c.json {
-			return printRaw(ctx, env, cl, args[0])
+			raw, err := printRaw(ctx, env, cl, args[0])
+			if err != nil {
+				return err
+			}
+			var st client.Status
+			if json.Unmarshal(raw, &st) == nil && st.Done() && st.Status != "success" {
+				return failed() // exit 1 for a failed import, as without --json
+			}
+			return nil
 		}
 		st, err := cl.ImportStatus(ctx, args[0])
 		if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -30,10 +31,11 @@ func validateCmd(env Env) *cobra.Command {
 	var maxProblems int
 	cmd := &cobra.Command{
 		Use:   "validate PATH",
-		Short: "Check an export (folder or zip) offline, with the server's validator",
+		Short: "Check an export (folder, zip or botDefinition.json) offline, with the server's validator",
 		Long: `Check an export folder or zip without a server: the same streaming parser and
-validator an import runs. Problems print as a compiler prints them; the exit
-status is 1 when there is an error.`,
+validator an import runs. A JSON file on its own is checked as a botDefinition.json
+(without config.json). Problems print as a compiler prints them, on stdout: they
+are the command's result. The exit status is 1 when there is an error.`,
 		Args: ExactArgs(1),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for machines")
@@ -54,6 +56,7 @@ status is 1 when there is an error.`,
 			}
 			out.Message = be.Msg
 			out.Summary.Errors = 1
+			out.Errors = append(out.Errors, &botdef.Problem{File: filepath.Base(path), Code: "bad_upload", Message: be.Msg})
 		} else {
 			out.Valid = res.OK()
 			out.Errors, out.Warnings = append(out.Errors, res.Errors...), append(out.Warnings, res.Warnings...)
@@ -64,12 +67,14 @@ status is 1 when there is an error.`,
 				return err
 			}
 		} else {
+			if out.Message != "" {
+				fmt.Fprintf(env.Stdout, "%s: %s\n", path, out.Message)
+				return failed()
+			}
 			for _, p := range append(out.Errors, out.Warnings...) {
 				fmt.Fprintln(env.Stdout, p.String())
 			}
 			switch {
-			case out.Message != "":
-				fmt.Fprintf(env.Stdout, "%s: %s\n", path, out.Message)
 			case out.Valid:
 				fmt.Fprintf(env.Stdout, "%s: valid (%s)\n", path, plural(out.Summary.Warnings, "warning", "warnings"))
 			default:

@@ -30,6 +30,9 @@ type Config struct {
 	Cooldown     time.Duration // least time between two fetches (default 50 ms, at most PollInterval)
 	Periodic     []*river.PeriodicJob
 	Logger       *slog.Logger
+	// SQLite turns off River's nightly reindexer, which knows only
+	// PostgreSQL's index names and would warn that they do not exist.
+	SQLite bool
 }
 
 // New returns a River client over driver with the given workers.
@@ -50,7 +53,12 @@ func New(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, cfg Config)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var reindex []string // nil: River's defaults
+	if cfg.SQLite {
+		reindex = []string{}
+	}
 	c, err := river.NewClient(driver, &river.Config{
+		ReindexerIndexNames:  reindex,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		JobTimeout:           cfg.JobTimeout,
