@@ -364,7 +364,9 @@ func TestDemoServes(t *testing.T) {
 	defer cancel()
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, io.Discard)
+	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(out.String(), "Serving until Ctrl-C.") {
 		if time.Now().After(deadline) {
