@@ -3,10 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strings"
+	"reflect"
 	"sync"
 	"syscall"
 	"testing"
@@ -96,9 +97,10 @@ func (p *proc) kill(t *testing.T) {
 	<-p.exited
 }
 
-// TestSIGKILLResumesImports kills the server while imports are queued and
-// running, restarts it on the same data directory, and checks that every
-// accepted import finishes, each creating exactly one bot.
+// TestSIGKILLResumesImports kills the server while one import is running
+// (past Bot Definition) and others are queued, restarts it on the same data
+// directory, and checks that every accepted import finishes once, each bot
+// holding exactly what a clean import of its fixture gives.
 func TestSIGKILLResumesImports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
@@ -109,82 +111,131 @@ func TestSIGKILLResumesImports(t *testing.T) {
 // sigkillResumes is the SIGKILL test on the store the extra flags select.
 func sigkillResumes(t *testing.T, extra []string) {
 	data := t.TempDir()
-	// One worker: imports queue behind each other, so a kill always finds
-	// one running and others waiting.
+	dbURL := ""
+	for i, a := range extra {
+		if a == "--database" && i+1 < len(extra) {
+			dbURL = extra[i+1]
+		}
+	}
+	// One worker: imports queue behind each other, so a kill finds one
+	// running and others waiting. Progress shows 100 ms after an import
+	// starts (then at most every 100 ms), which the real fixtures barely
+	// outlast on a fast machine: the generated bot (1,500 dialogs) runs
+	// long enough past Bot Definition to be caught running reliably.
 	p1 := startProc(t, data, append([]string{"--workers", "1"}, extra...)...)
 	c := client.New(p1.URL, p1.AppID, p1.Secret)
 	ctx := context.Background()
 
-	names := []string{"vaxie", "candy-education", "vaidyah", "code-review-bot", "hr-assistant", "arogya-3-languages", "vaxie", "candy-education", "demobot1-all", "vaidyah"}
+	gen := t.TempDir()
+	if err := botgen.WriteDir(gen, botgen.Spec{Name: "Slow", Dialogs: 1500, Utterances: 20_000, FAQs: 100, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	exports := map[string]fixture.Export{"generated": {Name: "generated", Dir: gen}}
+	names := []string{"vaxie", "candy-education", "generated", "vaidyah", "code-review-bot", "vaxie", "hr-assistant",
+		"arogya-3-languages", "generated", "candy-education", "demobot1-all", "vaidyah"}
 	reqs := map[string]client.ImportRequest{}
 	for _, n := range names {
 		if _, ok := reqs[n]; !ok {
-			reqs[n] = uploadExport(t, c, fixture.Get(t, n))
+			e, ok := exports[n]
+			if !ok {
+				e = fixture.Get(t, n)
+			}
+			reqs[n] = uploadExport(t, c, e)
 		}
 	}
 	var birs []string
+	fixtureOf := map[string]string{}
 	for _, n := range names {
 		st, err := c.ImportNew(ctx, reqs[n])
 		if err != nil {
 			t.Fatal(err)
 		}
 		birs = append(birs, st.ID)
+		fixtureOf[st.ID] = n
 	}
-	// Kill once the first import finished and one is in progress.
+
+	// Kill once an import finished, one is running past its first stage
+	// (pending, more than one statusLogs entry) and one still waits.
+	status := func(bir string) *client.Status {
+		st, err := c.ImportStatus(ctx, bir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Done() && st.Status != "success" {
+			t.Fatalf("%s (%s) ended %s before the kill: %s", bir, fixtureOf[bir], st.Status, st.Message)
+		}
+		return st
+	}
 	deadline := time.Now().Add(time.Minute)
-	var succeeded, running, queued int
-	for {
-		succeeded, running, queued = 0, 0, 0
+	done := map[string]bool{}
+	var running, queued []string
+	var caught *client.Status
+	for caught == nil {
+		running, queued = running[:0], queued[:0]
 		for _, bir := range birs {
-			st, err := c.ImportStatus(ctx, bir)
-			if err != nil {
-				t.Fatal(err)
+			if done[bir] {
+				continue
 			}
-			switch {
+			switch st := status(bir); {
 			case st.Status == "success":
-				succeeded++
+				done[bir] = true
 			case len(st.StatusLogs) > 1:
-				running++
+				running = append(running, bir)
 			default:
-				queued++
+				queued = append(queued, bir)
 			}
 		}
-		if succeeded >= 1 && queued >= 2 {
-			break
+		if len(done) >= 1 && len(running) == 1 && len(queued) >= 1 {
+			// Look again right before the kill: still running?
+			if st := status(running[0]); st.Status == "pending" && len(st.StatusLogs) > 1 {
+				p1.kill(t)
+				caught = st
+				break
+			}
 		}
-		if time.Now().After(deadline) || succeeded == len(birs) {
-			t.Fatalf("no moment to kill: %d succeeded, %d running, %d queued", succeeded, running, queued)
+		if len(queued) == 0 || time.Now().After(deadline) {
+			t.Fatalf("never caught an import running past Bot Definition with another queued (%v): %d succeeded, %d running, %d queued",
+				time.Minute, len(done), len(running), len(queued))
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
-	p1.kill(t)
 	killedAt := time.Now()
-	t.Logf("SIGKILL with %d imports accepted: %d succeeded, %d showing progress, %d queued", len(birs), succeeded, running, queued)
+	victim := running[0]
+	last := caught.StatusLogs[len(caught.StatusLogs)-1]
+	t.Logf("SIGKILL with %d imports accepted: %d succeeded, %d running (%s, %s: %d statusLogs entries, the last %s/%s), %d queued",
+		len(birs), len(done), len(running), victim, fixtureOf[victim], len(caught.StatusLogs), last.TaskType, last.TaskName, len(queued))
+	// What the dead process left: the import it ran is still pending, past
+	// Bot Definition, and its bot does not exist (nothing half-imported).
+	if state, entries, exists := storedImport(t, data, dbURL, victim); state != "pending" || entries < 2 || exists {
+		t.Fatalf("after the kill %s is %s with %d statusLogs entries, its bot exists: %v; want pending past Bot Definition, no bot",
+			victim, state, entries, exists)
+	}
 
 	p2 := startProc(t, data, append([]string{"--workers", "2"}, extra...)...)
 	c2 := client.New(p2.URL, p1.AppID, p1.Secret)
-	bots := map[string]bool{}
+	final := map[string]*client.Status{}
 	for _, bir := range birs {
 		st := waitLong(t, c2, bir, 3*time.Minute)
 		if st.Status != "success" {
-			t.Errorf("%s ended %s: %s", bir, st.Status, st.Message)
+			t.Errorf("%s (%s) ended %s: %s", bir, fixtureOf[bir], st.Status, st.Message)
 			continue
 		}
-		count := map[string]int{}
-		for _, e := range st.StatusLogs {
-			count[e.TaskType+"/"+e.TaskName]++
-		}
-		for k, n := range count {
-			if n > 1 && !strings.HasPrefix(k, "Dialog/") && !strings.HasPrefix(k, "Widget/") && !strings.HasPrefix(k, "Form/") {
-				t.Errorf("%s: entry %s appears %d times", bir, k, n)
-			}
-		}
-		if bots[st.StreamID] {
-			t.Errorf("bot %s created twice", st.StreamID)
-		}
-		bots[st.StreamID] = true
+		final[bir] = st
 	}
 	recovered := time.Since(killedAt)
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// One bot per import, no other.
+	bots := map[string]string{} // bot id -> import
+	for _, bir := range birs {
+		id := final[bir].StreamID
+		if other, ok := bots[id]; ok {
+			t.Errorf("bot %s made by %s and by %s", id, other, bir)
+		}
+		bots[id] = bir
+	}
 	all, err := c2.AllBots(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -193,20 +244,69 @@ func sigkillResumes(t *testing.T, extra []string) {
 		t.Errorf("%d bots after %d imports", len(all), len(birs))
 	}
 	for _, b := range all {
-		if !bots[b.ID] {
+		if _, ok := bots[b.ID]; !ok {
 			t.Errorf("bot %s (%s) belongs to no import", b.ID, b.Name)
 		}
 	}
-	reclaimed := ""
-	for _, line := range strings.Split(p2.logs.String(), "\n") {
-		if strings.Contains(line, "reclaimed jobs") {
-			reclaimed = line
+
+	// The import the kill interrupted ran again (a second attempt). An
+	// import that had succeeded may have a second attempt too: River
+	// records a job's completion a moment after the worker returns, so a
+	// kill in between leaves it running; the rerun finds the import done
+	// and returns (the versions below show nothing was committed twice).
+	jobs := finishedImportJobs(t, data, dbURL, birs)
+	for _, bir := range birs {
+		j := jobs[bir]
+		switch {
+		case j == nil:
+			t.Errorf("%s has no job", bir)
+		case j.State != "completed":
+			t.Errorf("%s: job %s", bir, j.State)
+		case bir == victim && (j.Attempt != 2 || len(j.AttemptedBy) != 2):
+			t.Errorf("%s was running at the kill; its job ran %d times (by %v), want 2", bir, j.Attempt, j.AttemptedBy)
+		case j.Attempt > 2:
+			t.Errorf("%s: its job ran %d times", bir, j.Attempt)
 		}
 	}
-	t.Logf("after restart: all %d imports succeeded, %d bots, %v from kill to last success; %s", len(birs), len(all), recovered.Round(time.Millisecond), reclaimed)
-	if reclaimed == "" && running > 0 && extra == nil {
+	reclaimed := logLine(p2.logs.String(), "reclaimed jobs")
+	if extra == nil && reclaimed == "" {
 		t.Errorf("an import was running at the kill but the restart reclaimed none")
 	}
+	if reclaimed == "" {
+		reclaimed = "the interrupted job was rescued by River's rescuer"
+	}
+	attempts := "no job"
+	if j := jobs[victim]; j != nil {
+		attempts = fmt.Sprintf("job attempts %d, by %v", j.Attempt, j.AttemptedBy)
+	}
+	t.Logf("after restart: all %d imports succeeded, %d bots, %v from kill to last success; %s; %s's %s",
+		len(birs), len(all), recovered.Round(time.Millisecond), reclaimed, victim, attempts)
+
+	// Each bot holds exactly what a clean import of its fixture gives, in
+	// one version; each import's statusLogs are the clean import's, entry
+	// for entry (no stage twice, none missing).
+	clean := cleanImports(t, p2.URL, c2, reqs)
+	for _, bir := range birs {
+		n, st := fixtureOf[bir], final[bir]
+		want := clean[n]
+		vs := botVersions(t, p2.URL, c2, st.StreamID)
+		if len(vs) != 1 || !vs[0].Current || vs[0].ImportID != bir {
+			t.Errorf("%s (%s): bot %s has versions %+v, want one, made by this import", bir, n, st.StreamID, vs)
+		} else if vs[0].ContentHash != want.hash {
+			t.Errorf("%s (%s): bot %s has content hash %s, a clean import of the fixture %s", bir, n, st.StreamID, vs[0].ContentHash, want.hash)
+		}
+		if d := statusLogsDiff(st.StatusLogs, want.statusLogs); d != "" {
+			t.Errorf("%s (%s): statusLogs differ from a clean import's: %s", bir, n, d)
+		}
+		if !reflect.DeepEqual(st.Summary, want.summary) {
+			t.Errorf("%s (%s): summary %+v, a clean import's %+v", bir, n, st.Summary, want.summary)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("content: each of the %d bots has one version whose content hash is a clean import's of its fixture (%d fixtures), and statusLogs entry for entry the clean import's (%s: %d entries)",
+		len(birs), len(clean), victim, len(final[victim].StatusLogs))
 }
 
 // TestKillBetweenStages kills the server while an import into an existing
@@ -226,6 +326,10 @@ func TestKillBetweenStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	botID := wait(t, c, base.ID).StreamID
+	before := botVersions(t, p1.URL, c, botID)
+	if len(before) != 1 || before[0].ContentHash == "" {
+		t.Fatalf("versions after the first import: %+v", before)
+	}
 
 	// Many dialogs: many stages, each saved as it finishes.
 	gen := t.TempDir()
@@ -275,9 +379,15 @@ func TestKillBetweenStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	vs, _ := st.Versions(ctx, accountID, botID)
-	st.Close()
 	if bot.Version != 1 || len(vs) != 1 || vs[0].ID != bot.VersionID {
+		st.Close()
 		t.Fatalf("after the kill the bot is at version %d (%d versions); want it untouched at 1", bot.Version, len(vs))
+	}
+	// Its content too: the current version hashes as before the import.
+	killedHash := contentHash(t, st, accountID, botID)
+	st.Close()
+	if killedHash != before[0].ContentHash {
+		t.Fatalf("after the kill the bot's content hash is %s, before the import it was %s", killedHash, before[0].ContentHash)
 	}
 
 	p2 := startProc(t, data)
@@ -304,5 +414,11 @@ func TestKillBetweenStages(t *testing.T) {
 	if bot.Version != 2 {
 		t.Errorf("after the rerun the bot is at version %d, want 2", bot.Version)
 	}
-	t.Logf("after restart: the import reran and committed version 2")
+	after := botVersions(t, p2.URL, c2, botID)
+	if len(after) != 2 || after[0].ContentHash != before[0].ContentHash || !after[1].Current || after[1].ImportID != start.ID ||
+		after[1].ContentHash == before[0].ContentHash {
+		t.Errorf("versions after the rerun %+v; want version 1 unchanged (%s) and version 2 by %s, current", after, before[0].ContentHash, start.ID)
+	}
+	t.Logf("after the kill the bot's content hash was unchanged (%.12s…); after restart the import reran and committed version 2 (%.12s…)",
+		killedHash, after[len(after)-1].ContentHash)
 }
