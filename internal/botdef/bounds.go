@@ -1,6 +1,7 @@
 package botdef
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
 )
@@ -30,28 +31,38 @@ const (
 // nesting problem stops parsing; a long string is reported and parsing
 // goes on.
 func (p *parser) bounded(v []byte, start int64, at loc, depth int) error {
-	inString, escaped := false, false
-	strStart := 0
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-				if n := i - strStart - 1; n > MaxString {
-					p.ps.Add(&Problem{File: p.file, Pointer: at.ptr(), Code: "too_long", refine: true, offset: start + int64(strStart),
-						Message: "a string of " + strconv.Itoa(n) + " bytes; the limit is " + strconv.Itoa(MaxString)})
-				}
-			}
-			continue
+		for i < len(v) && !structural[v[i]] { // whitespace, numbers, literals, commas, colons
+			i++
 		}
-		switch c {
+		if i == len(v) {
+			break
+		}
+		switch v[i] {
 		case '"':
-			inString, strStart = true, i
+			// The closing quote is the first one not escaped: skip the
+			// string's content at IndexByte's speed (v is valid JSON).
+			j := i + 1
+			for {
+				k := bytes.IndexByte(v[j:], '"')
+				if k < 0 {
+					return nil
+				}
+				j += k
+				b := j - 1
+				for b > i && v[b] == '\\' {
+					b--
+				}
+				if (j-1-b)%2 == 0 { // an even run of backslashes escapes nothing
+					break
+				}
+				j++
+			}
+			if n := j - i - 1; n > MaxString {
+				p.ps.Add(&Problem{File: p.file, Pointer: at.ptr(), Code: "too_long", refine: true, offset: start + int64(i),
+					Message: "a string of " + strconv.Itoa(n) + " bytes; the limit is " + strconv.Itoa(MaxString)})
+			}
+			i = j
 		case '{', '[':
 			if depth++; depth > MaxDepth {
 				p.ps.Add(&Problem{File: p.file, Pointer: at.ptr(), Code: "too_deep", refine: true, offset: start + int64(i),
@@ -64,6 +75,9 @@ func (p *parser) bounded(v []byte, start int64, at loc, depth int) error {
 	}
 	return nil
 }
+
+// structural marks the bytes bounded looks at outside strings.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
 
 // checkName reports an identity or display name over MaxName characters.
 func checkName(ps *Problems, file string, at loc, what, name string, offset int64) {

@@ -26,6 +26,12 @@ func TestBoundsAndTypes(t *testing.T) {
 			deep := ptr + strings.Repeat("/0", k-1)
 			return []want{{sev: botdef.Error, code: "too_deep", ptr: deep, off: e.span(ptr).start + k - 1}}
 		}},
+		{"brackets and escaped quotes inside strings do not nest", func(e *editor) []want {
+			// Written as "\\\"[[[…\\": a backslash, a quote, brackets, a backslash.
+			e.set("/dialogs/0/lname", `\"`+strings.Repeat("[", 150)+`\`)
+			e.set("/dialogs/1/lname", strings.Repeat(`\`, 7)+`"`+strings.Repeat("{", 150))
+			return nil
+		}},
 		{"nesting at MaxDepth is fine", func(e *editor) []want {
 			e.raw("/dialogs/0/isHidden", nested(botdef.MaxDepth-3))
 			return nil
