@@ -50,7 +50,6 @@ type merger struct {
 	fresh      []store.Record // results with new bodies (also in out)
 	fromTarget map[recordKey]bool
 
-	imported   map[string]bool // idents of the file's dialogs that are imported
 	components map[string]store.Record
 	compFromS  map[string]bool
 	tCompIDs   map[string]string // target component ident -> _id
@@ -343,7 +342,7 @@ func identMerge(t, s []store.Record, include func(store.Record) bool, drop func(
 // decideComponents decides the result's components when tasks are imported, and
 // records every result component's _id for rewriting utterances.
 func (m *merger) decideComponents(ctx context.Context, tLinks []store.Link) error {
-	m.imported, m.compFromS = map[string]bool{}, map[string]bool{}
+	m.compFromS = map[string]bool{}
 	m.components = map[string]store.Record{}
 	m.tCompIDs, m.tCompByID = map[string]string{}, map[string]string{}
 	t := m.t[memberKey(botdef.FileDefinition, "dialogComponents")]
@@ -368,8 +367,7 @@ func (m *merger) decideComponents(ctx context.Context, tLinks []store.Link) erro
 	}
 	// The same plan as the validator's when it knows the selection
 	// (resultTarget), so what it checked is what is written.
-	imported, write, deleted := m.r.def.ComponentPlan(dialogUses(tLinks))
-	m.imported = imported
+	_, write, deleted := m.r.def.ComponentPlan(dialogUses(tLinks))
 	for _, rec := range m.s[memberKey(botdef.FileDefinition, "dialogComponents")] {
 		if write[rec.Ident] {
 			m.components[rec.Ident] = rec
@@ -399,9 +397,8 @@ func dialogUses(links []store.Link) map[string][]string {
 // parts of the file against the result (export-format.md section 5: "file
 // merged with target"): the selection, and when tasks are imported the
 // target's components and the components each of its dialogs uses, which
-// decide what the merge keeps (decideComponents). It is meant as the
-// bundle.Options.Target of an incremental import, in place of target
-// (pipeline.go, botDefinition).
+// decide what the merge keeps (decideComponents). botDefinition passes it
+// as the bundle.Options.Target of an incremental import.
 func (r *run) resultTarget(ctx context.Context) (*botdef.Target, error) {
 	t, err := r.target(ctx)
 	if err != nil {
