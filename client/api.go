@@ -363,3 +363,40 @@ func (c *Client) ImportFunctions(ctx context.Context, botID string, fns []Functi
 	}
 	return &out, nil
 }
+
+// Version is one immutable version of a bot (botport's extension API).
+type Version struct {
+	Version      int    `json:"version"`
+	Current      bool   `json:"current"`
+	CreatedOn    string `json:"createdOn"`
+	ImportID     string `json:"importId,omitempty"` // the import that made it, if any
+	ContentHash  string `json:"contentHash"`
+	RestoredFrom int    `json:"restoredFrom,omitempty"`
+}
+
+// Versions lists a bot's versions, oldest first
+// (GET /api/botport/bots/{botId}/versions; botport only, not the platform).
+func (c *Client) Versions(ctx context.Context, botID string) ([]Version, error) {
+	var out struct {
+		Versions []Version `json:"versions"`
+	}
+	path := "/api/botport/bots/" + url.PathEscape(botID) + "/versions"
+	if err := c.do(ctx, request{method: http.MethodGet, path: path, idempotent: true}, &out); err != nil {
+		return nil, err
+	}
+	return out.Versions, nil
+}
+
+// RestoreVersion makes version n's content current again as a new version,
+// which it returns (POST /api/botport/bots/{botId}/versions/{n}/restore;
+// botport only).
+func (c *Client) RestoreVersion(ctx context.Context, botID string, n int) (*Version, error) {
+	var out struct {
+		Version *Version `json:"version"`
+	}
+	path := fmt.Sprintf("/api/botport/bots/%s/versions/%d/restore", url.PathEscape(botID), n)
+	if err := c.do(ctx, request{method: http.MethodPost, path: path}, &out); err != nil {
+		return nil, err
+	}
+	return out.Version, nil
+}

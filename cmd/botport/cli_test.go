@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"net"
@@ -430,5 +431,35 @@ func TestCLIServerNeverAnswers(t *testing.T) {
 	}
 	if n := len(accepted); n < 2 {
 		t.Errorf("%d attempts: a GET that timed out is retried", n)
+	}
+}
+
+// TestCLIValidateInvalidFixtures runs `botport validate` on the shared
+// malformed files as they are, each a definition on its own.
+func TestCLIValidateInvalidFixtures(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"lex-bot-not-kore.json", "lex-bot-not-kore.json:1:1: not a Kore.ai bot export"},
+		{"empty-botDefinition.json", "empty-botDefinition.json:2:1: unexpected end of input"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			path := fixture.Invalid(t, tt.file)
+			out, _, code := runCLI(t, nil, "validate", path)
+			if code != cli.ExitFailed || !strings.Contains(out, tt.want) || !strings.Contains(out, ": 1 error, 0 warnings") {
+				t.Errorf("exit %d, want %d, output lacks %q:\n%s", code, cli.ExitFailed, tt.want, out)
+			}
+			out, _, code = runCLI(t, nil, "validate", path, "--json")
+			var v struct {
+				Valid   bool
+				Summary struct{ Errors int }
+				Errors  []struct {
+					File, Code string
+					Line       int
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil || code != cli.ExitFailed || v.Valid || v.Summary.Errors != 1 ||
+				len(v.Errors) != 1 || v.Errors[0].File != tt.file || v.Errors[0].Line < 1 {
+				t.Errorf("--json: exit %d, %+v (%v):\n%s", code, v, err, out)
+			}
+		})
 	}
 }

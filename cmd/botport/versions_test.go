@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"github.com/botport/botport/client"
 	"testing"
 
 	"github.com/botport/botport/internal/fixture"
@@ -25,34 +25,28 @@ func TestVersionsAndRestore(t *testing.T) {
 	}
 	wait(t, c, second.ID)
 
-	type version struct {
-		Version      int
-		Current      bool
-		ImportID     string
-		ContentHash  string
-		RestoredFrom int
-	}
-	list := func() []version {
-		resp, body := rawRequest(t, "GET", ts.URL+"/api/botport/bots/"+botID+"/versions", map[string]string{"auth": mustToken(t, c)}, nil)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%d %s", resp.StatusCode, body)
+	list := func() []client.Version {
+		vs, err := c.Versions(ctx, botID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		var out struct{ Versions []version }
-		json.Unmarshal(body, &out)
-		return out.Versions
+		return vs
 	}
 	vs := list()
 	if len(vs) != 2 || vs[0].ImportID != first.ID || vs[1].ImportID != second.ID || !vs[1].Current || vs[0].Current ||
 		vs[0].ContentHash == vs[1].ContentHash {
 		t.Fatalf("versions %+v", vs)
 	}
-	resp, body := rawRequest(t, "POST", ts.URL+"/api/botport/bots/"+botID+"/versions/1/restore", map[string]string{"auth": mustToken(t, c)}, nil)
-	if resp.StatusCode != 200 {
-		t.Fatalf("restore: %d %s", resp.StatusCode, body)
+	restored, err := c.RestoreVersion(ctx, botID, 1)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
 	}
 	vs = list()
-	if len(vs) != 3 || !vs[2].Current || vs[2].ContentHash != vs[0].ContentHash {
-		t.Errorf("after restoring version 1: %+v", vs)
+	if len(vs) != 3 || !vs[2].Current || vs[2].ContentHash != vs[0].ContentHash || restored.Version != 3 || restored.RestoredFrom != 1 {
+		t.Errorf("after restoring version 1: %+v (restore answered %+v)", vs, restored)
+	}
+	if _, err := c.RestoreVersion(ctx, botID, 9); !client.IsStatus(err, 404) {
+		t.Errorf("restore of an unknown version: %v", err)
 	}
 	for _, tt := range []struct {
 		method, path string
@@ -70,7 +64,7 @@ func TestVersionsAndRestore(t *testing.T) {
 	}
 	other := ts.createApp(t, "elsewhere", "bot_import")
 	tok, _ := signFor(other)
-	resp, body = rawRequest(t, "GET", ts.URL+"/api/botport/bots/"+botID+"/versions", map[string]string{"auth": tok}, nil)
+	resp, body := rawRequest(t, "GET", ts.URL+"/api/botport/bots/"+botID+"/versions", map[string]string{"auth": tok}, nil)
 	if resp.StatusCode != 400 || string(body) != `{"errors":[{"msg":"Invalid StreamId","code":400}]}` {
 		t.Errorf("another account lists versions: %d %s", resp.StatusCode, body)
 	}
