@@ -208,20 +208,6 @@ func run(t *testing.T, target, source *side, sel *selection.Selection, functions
 	return o
 }
 
-// get decodes a member of the result (nil when absent).
-func (o *outcome) get(t *testing.T, member string) any {
-	t.Helper()
-	raw, ok := o.def[member]
-	if !ok {
-		return nil
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // field lists one string field of each element of an array member.
 func (o *outcome) field(t *testing.T, member, name string) []string {
 	t.Helper()
