@@ -152,7 +152,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	if r.req.Options.Selects(selection.BotTask) || !r.incremental() {
+	if r.req.Options.Selects(botdef.GroupBotTask) || !r.incremental() {
 		var panels []botdef.Link
 		for _, p := range r.def.Panels {
 			panels = append(panels, r.def.PanelLinks(p)...)
