@@ -1,81 +1,40 @@
 package botdef
 
-import "slices"
+import (
+	"slices"
 
-// Groups are the parts of a bot that importOptions and exportOptions select,
-// named "<list>:<value>" after the option that selects them.
-const (
-	GroupBotTask           = "tasks:botTask"
-	GroupKnowledgeGraph    = "tasks:knowledgeGraph"
-	GroupSmallTalk         = "tasks:smallTalk"
-	GroupForms             = "tasks:forms"
-	GroupNLPSettings       = "nlpData:nlpSettings"
-	GroupUtterances        = "nlpData:utterances"
-	GroupPatterns          = "nlpData:patterns"
-	GroupStandardResponses = "nlpData:standardResponses"
-	GroupSynonyms          = "nlpData:synonyms"
-	GroupConcepts          = "nlpData:concepts"
-	GroupTraits            = "nlpData:traits"
-	GroupBotSettings       = "settings:botSettings"
-	GroupBotVariables      = "settings:botVariables"
-	GroupIVRSettings       = "settings:ivrSettings"
-	GroupGenAI             = "settings:genAIandLLMSettings"
+	"github.com/botport/botport/internal/selection"
 )
 
-// BotSettingsMembers are the top-level members an export without settings
-// leaves out: the 37 that demobot1-all has and demobot1-without-settings
-// lacks, minus the voice members of settings:ivrSettings, plus the
-// bot-setting members of other real exports (vaxie).
-var BotSettingsMembers = []string{
-	"notifyUserViaEmail", "hasUserEndpoint", "offKoraConfirmation", "skipMakeEditLinks", "variables", "showInMp",
-	"strict_pii", "languageConfigurations", "channels", "vNameSpace", "krVNameSpace", "evVNameSpace", "color",
-	"enableInputTranslation", "isSmartAssist", "sBannerColor", "bBannerColor", "categoryIds", "class", "featured",
-	"sendVcf", "interruptsEnabled", "externalNluAdapters", "sessionInactiveTime", "sessionClosureProcess",
-	"skipSessionMessage", "clearAllAuthTokens", "runCustomScript", "isDeflect", "languagesToBeIgnored",
-	"translationEngines", "preBuiltIntegrations", "feedbackSurveys",
-	"deflectAppStatus", "pii_patterns", "solutionBotSettings", "enableNameSpace", "demoVideoLink", "translationEngineId",
-}
+// Groups are the parts of a bot that importOptions and exportOptions select,
+// named "<list>:<value>" after the option that selects them. The vocabulary
+// (values, members, status rows, merge rules, export actions) is package
+// selection's table; botdef names the groups its validator checks by.
+const (
+	GroupBotTask           = selection.BotTask
+	GroupKnowledgeGraph    = selection.KnowledgeGraph
+	GroupSmallTalk         = selection.SmallTalk
+	GroupForms             = selection.Forms
+	GroupNLPSettings       = selection.NLPSettings
+	GroupUtterances        = selection.Utterances
+	GroupPatterns          = selection.Patterns
+	GroupStandardResponses = selection.StandardResponses
+	GroupSynonyms          = selection.Synonyms
+	GroupConcepts          = selection.Concepts
+	GroupTraits            = selection.Traits
+	GroupBotSettings       = selection.BotSettings
+	GroupBotVariables      = selection.BotVariables
+	GroupIVRSettings       = selection.IVRSettings
+	GroupGenAI             = selection.GenAI
+)
 
-// memberGroups maps each top-level member botport assigns to a group. Members
-// in no group (identity, languages, localeData, provenance) belong to the bot
-// itself: an incremental import keeps the target's, an export always has them.
-var memberGroups = func() map[string]string {
-	m := map[string]string{
-		// tasks:botTask: dialogs with the components they use, digital views,
-		// the storyboard and the rest of the task definitions.
-		"dialogs": GroupBotTask, "dialogComponents": GroupBotTask, "widgets": GroupBotTask, "panels": GroupBotTask,
-		"widgetThemes": GroupBotTask, "scenes": GroupBotTask, "sceneComponents": GroupBotTask, "actions": GroupBotTask,
-		"alerts": GroupBotTask, "customTemplates": GroupBotTask, "unexportedTasks": GroupBotTask,
-		"customDashboards": GroupBotTask, "paramMaps": GroupBotTask, "taskDgParamMaps": GroupBotTask,
-		"knowledgeTasks": GroupKnowledgeGraph,
-		"smallTalk":      GroupSmallTalk,
-		"forms":          GroupForms,
-		// nlpData:nlpSettings: NLU settings, ML parameters and the events.
-		"isNLEnabled": GroupNLPSettings, "detectMultiIntent": GroupNLPSettings, "isCsMatchEnabled": GroupNLPSettings,
-		"enableNegativePatterns": GroupNLPSettings, "interruptOptions": GroupNLPSettings, "advancedNLSettings": GroupNLPSettings,
-		"assignAllChildBots": GroupNLPSettings, "recentBotLimit": GroupNLPSettings, "amendConfig": GroupNLPSettings,
-		"enableAutoUtteranceAddition": GroupNLPSettings, "confidenceConfigs": GroupNLPSettings, "mlParams": GroupNLPSettings,
-		"botEvents": GroupNLPSettings, "defaultDialogId": GroupNLPSettings, "botSentimentEvents": GroupNLPSettings,
-		"sentences":     GroupUtterances,
-		"patterns":      GroupPatterns,
-		"koraResponses": GroupStandardResponses,
-		"traits":        GroupTraits,
-		// settings
-		"idpConfigurations": GroupBotSettings, "namespaces": GroupBotSettings,
-		"ivrSettings": GroupIVRSettings, "twilioVoiceSettings": GroupIVRSettings, "audioCodesSettings": GroupIVRSettings,
-		"korevgSettings":   GroupIVRSettings,
-		"llmConfiguration": GroupGenAI, "llmConfigsForStream": GroupGenAI, "promptLibraries": GroupGenAI,
-		"contentVariables": GroupBotVariables,
-	}
-	for _, k := range BotSettingsMembers {
-		m[k] = GroupBotSettings
-	}
-	return m
-}()
+// BotSettingsMembers are the top-level members of settings:botSettings
+// that an export without settings leaves out (selection.BotSettingsMembers).
+var BotSettingsMembers = selection.BotSettingsMembers
 
 // MemberGroup returns the group of a top-level definition member, or "" for
-// the members that belong to the bot itself.
-func MemberGroup(member string) string { return memberGroups[member] }
+// the members that belong to the bot itself (selection.MemberGroup).
+func MemberGroup(member string) string { return selection.MemberGroup(FileDefinition, member) }
 
 // CanonicalOrder is the member order of a full 9.1.7 export (demobot1-all),
 // with the members other real exports add placed after the member they

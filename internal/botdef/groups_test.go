@@ -8,6 +8,7 @@ import (
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/fixture"
+	"github.com/botport/botport/internal/selection"
 )
 
 func elements(t *testing.T, fixtureName, member string) []json.RawMessage {
@@ -105,3 +106,10 @@ func TestSettingsMembers(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// TestSelectionFiles: the vocabulary names the files as botdef does.
+func TestSelectionFiles(t *testing.T) {
+	if selection.FileDefinition != botdef.FileDefinition || selection.FileConfig != botdef.FileConfig {
+		t.Error("selection and botdef name the files differently")
+	}
+}

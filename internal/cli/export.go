@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/selection"
 )
 
 func exportCmd(env Env) *cobra.Command {
@@ -30,9 +31,9 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", `file to write (default: "<bot name>.zip", numbered rather than replace a file)`)
 	f.StringVar(&exportType, "type", "latest", "latest or published")
-	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: botTask, knowledgeGraph, smallTalk, forms")
-	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups")
-	f.StringSliceVar(&settings, "settings", nil, "only these settings groups")
+	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: "+optionValues(selection.Tasks))
+	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups: "+optionValues(selection.NLPData))
+	f.StringSliceVar(&settings, "settings", nil, "only these settings groups: "+optionValues(selection.Settings))
 	f.DurationVar(&interval, "interval", time.Second, "how often the export's status is polled")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if interval <= 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/selection"
 )
 
 // defaultIcon is a 1x1 PNG, uploaded when a folder has no icon.png: the API
@@ -94,9 +95,9 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 	f := cmd.Flags()
 	f.StringVar(&botID, "bot", "", "import into this existing bot (st-…) instead of creating one")
 	f.StringVar(&name, "name", "", "name of a new bot (default: the export's)")
-	f.StringSliceVar(&tasks, "tasks", nil, "incremental: botTask, knowledgeGraph, smallTalk, forms")
-	f.StringSliceVar(&nlp, "nlp", nil, "incremental: nlpSettings, utterances, patterns, standardResponses, synonyms, concepts, traits")
-	f.StringSliceVar(&settings, "settings", nil, "incremental: botSettings, botVariables, ivrSettings, genAIandLLMSettings")
+	f.StringSliceVar(&tasks, "tasks", nil, "incremental: "+optionValues(selection.Tasks))
+	f.StringSliceVar(&nlp, "nlp", nil, "incremental: "+optionValues(selection.NLPData))
+	f.StringSliceVar(&settings, "settings", nil, "incremental: "+optionValues(selection.Settings))
 	f.BoolVar(&appendMode, "append", false, "incremental: add utterances and patterns to the bot's (the default)")
 	f.BoolVar(&replace, "replace", false, "incremental: replace the bot's utterances and patterns")
 	f.BoolVar(&dryRun, "dry-run", false, "run the whole import but commit nothing; show what would change (botport only)")
@@ -295,3 +296,7 @@ func detail(d string) string {
 	}
 	return ": " + d
 }
+
+// optionValues lists the values of an importOptions/exportOptions list, for
+// help texts.
+func optionValues(list string) string { return strings.Join(selection.Names(list), ", ") }

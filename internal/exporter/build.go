@@ -13,6 +13,7 @@ import (
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/exportzip"
+	"github.com/botport/botport/internal/selection"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -110,60 +111,6 @@ func (c *content) read(file, member string, fn func(*store.Record) error) error 
 	return &fault{err}
 }
 
-// Member actions of a subset export: what becomes of a member whose group
-// the request does not select.
-type action int
-
-const (
-	keep    action = iota
-	drop           // left out of the file
-	emptied        // written as [] (or {} for botEvents)
-	stubbed        // dialogs and components reduced to stubs
-)
-
-// unselected is what the platform's partial exports (the demobot1 fixtures)
-// do with the members of an unselected group, where it is not the default:
-// the bot-setting, voice and generative-AI members are dropped, every other
-// member is kept.
-var unselected = map[string]action{
-	// settings:botSettings: the namespace list is exported empty; the auth
-	// profiles stay, since service components name them.
-	"namespaces":        emptied,
-	"idpConfigurations": keep,
-	// settings:botVariables
-	"contentVariables": emptied,
-	// nlpData:*
-	"sentences":     emptied,
-	"patterns":      emptied,
-	"koraResponses": emptied,
-	"traits":        emptied,
-	// nlpData:nlpSettings: events and the two settings tasks-only lacks;
-	// the other NLU settings and ML parameters stay.
-	"botEvents":              emptied,
-	"enableNegativePatterns": drop,
-	"botSentimentEvents":     drop,
-	// tasks:botTask: stubs keep utterances and patterns resolvable.
-	"dialogs":          stubbed,
-	"dialogComponents": stubbed,
-	"widgets":          drop,
-	"panels":           drop,
-	// tasks:knowledgeGraph, tasks:smallTalk, tasks:forms
-	"knowledgeTasks": emptied,
-	"smallTalk":      emptied,
-	"forms":          drop,
-}
-
-func actionFor(member string) action {
-	if a, ok := unselected[member]; ok {
-		return a
-	}
-	switch botdef.MemberGroup(member) {
-	case botdef.GroupBotSettings, botdef.GroupIVRSettings, botdef.GroupGenAI:
-		return drop
-	}
-	return keep
-}
-
 // elementFunc rewrites one array element; nil drops it.
 type elementFunc func(r *store.Record, el []byte) ([]byte, error)
 
@@ -186,26 +133,34 @@ func newPlan(c *content, req *Request) (*plan, error) {
 		elements: map[string]elementFunc{}}
 	o := req.Options
 	def := botdef.FileDefinition
-	for _, m := range c.layout.Definition {
-		a := keep
-		if g := botdef.MemberGroup(m.Name); g != "" && !o.Has(g) {
-			a = actionFor(m.Name)
+	for _, file := range []string{def, botdef.FileConfig} {
+		members := c.layout.Definition
+		if file == botdef.FileConfig {
+			members = c.layout.Config
 		}
-		switch a {
-		case drop:
-			continue
-		case emptied:
-			p.empty[key(def, m.Name)] = true
-		case stubbed:
-			stub := botdef.DialogStub
-			if m.Name == "dialogComponents" {
-				stub = botdef.ComponentStub
+		for _, m := range members {
+			// What the platform's partial exports (the demobot1 fixtures) do
+			// with the members of a group they leave out: selection's table.
+			a := selection.Keep
+			if g := selection.MemberGroup(file, m.Name); g != "" && !o.Exports(g) {
+				a = selection.ExportAction(file, m.Name)
 			}
-			p.elements[key(def, m.Name)] = func(_ *store.Record, el []byte) ([]byte, error) { return stub(el) }
+			switch a {
+			case selection.Drop:
+				continue
+			case selection.Empty:
+				p.empty[key(file, m.Name)] = true
+			case selection.Stub:
+				stub := botdef.DialogStub
+				if m.Name == "dialogComponents" {
+					stub = botdef.ComponentStub
+				}
+				p.elements[key(file, m.Name)] = func(_ *store.Record, el []byte) ([]byte, error) { return stub(el) }
+			}
+			p.members[file] = append(p.members[file], m)
 		}
-		p.members[def] = append(p.members[def], m)
 	}
-	if !o.Has(botdef.GroupBotTask) {
+	if !o.Exports(selection.BotTask) {
 		// The platform's export without tasks leaves the dialog list out of
 		// the ML parameters (demobot1-nlp-only): it names dialogs by refId.
 		p.elements[key(def, "mlParams")] = func(_ *store.Record, el []byte) ([]byte, error) {
@@ -216,7 +171,6 @@ func newPlan(c *content, req *Request) (*plan, error) {
 		p.members[def] = withMember(p.members[def], "exportOptions")
 		p.replace["exportOptions"] = req.Echo
 	}
-	p.members[botdef.FileConfig] = slices.Clone(c.layout.Config)
 	p.variables(o)
 	for file, ms := range p.members {
 		for i, m := range ms {
@@ -229,7 +183,7 @@ func newPlan(c *content, req *Request) (*plan, error) {
 			}
 		}
 	}
-	if len(req.Dialogs) > 0 && o.Has(botdef.GroupBotTask) {
+	if len(req.Dialogs) > 0 && o.Exports(selection.BotTask) {
 		if err := p.subTasks(req); err != nil {
 			return nil, err
 		}
@@ -237,10 +191,11 @@ func newPlan(c *content, req *Request) (*plan, error) {
 	return p, nil
 }
 
-// variables applies settings:botVariables and options.botVariables to the
-// environment variables (config.json) and the content variables.
-func (p *plan) variables(o *Options) {
-	if o == nil {
+// variables applies options.botVariables to the environment variables
+// (config.json) and the content variables of an export that selects
+// settings:botVariables (without it, the table empties both).
+func (p *plan) variables(o *selection.Selection) {
+	if o == nil || !o.Exports(selection.BotVariables) {
 		return
 	}
 	for _, v := range []struct {
@@ -252,11 +207,11 @@ func (p *plan) variables(o *Options) {
 	} {
 		k := key(v.file, v.member)
 		switch {
-		case !o.Has(botdef.GroupBotVariables) || v.ignoreAll:
+		case v.ignoreAll:
 			p.empty[k] = true
 		case len(o.IgnoreVariables) > 0:
 			p.elements[k] = func(r *store.Record, el []byte) ([]byte, error) {
-				if slices.Contains(o.IgnoreVariables, r.Ident) { // the variable's key
+				if o.IgnoresVariable(v.file, r.Ident) { // the variable's key
 					return nil, nil
 				}
 				return el, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/fixture"
+	"github.com/botport/botport/internal/selection"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -157,14 +158,14 @@ func TestBuildVariables(t *testing.T) {
 		t.Fatalf("fixture has %d env and %d content variables", len(envs), len(contents))
 	}
 	for name, tt := range map[string]struct {
-		opts         Options
+		opts         selection.Selection
 		env, content int
 	}{
-		"selected":               {Options{Settings: settings}, 3, 23},
-		"not selected":           {Options{Settings: []string{"botSettings"}}, 0, 0},
-		"ignore keys":            {Options{Settings: settings, IgnoreVariables: []string{envs[0].Key, contents[0].Key, "nope"}}, 2, 22},
-		"ignore env variables":   {Options{Settings: settings, IgnoreEnvironmentVariables: true}, 0, 23},
-		"ignore content, by key": {Options{Settings: settings, IgnoreContentVariables: true, IgnoreVariables: []string{envs[1].Key}}, 2, 0},
+		"selected":               {selection.Selection{Settings: settings}, 3, 23},
+		"not selected":           {selection.Selection{Settings: []string{"botSettings"}}, 0, 0},
+		"ignore keys":            {selection.Selection{Settings: settings, IgnoreVariables: []string{envs[0].Key, contents[0].Key, "nope"}}, 2, 22},
+		"ignore env variables":   {selection.Selection{Settings: settings, IgnoreEnvironmentVariables: true}, 0, 23},
+		"ignore content, by key": {selection.Selection{Settings: settings, IgnoreContentVariables: true, IgnoreVariables: []string{envs[1].Key}}, 2, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
 			opts := tt.opts
@@ -206,7 +207,7 @@ func TestBuildShapes(t *testing.T) {
 		}
 		return inner(file, member, fn)
 	}
-	files := export(t, c, &Request{Options: &Options{Tasks: []string{"botTask"}}, Echo: json.RawMessage(`{"tasks":["botTask"]}`)})
+	files := export(t, c, &Request{Options: &selection.Selection{Tasks: []string{"botTask"}}, Echo: json.RawMessage(`{"tasks":["botTask"]}`)})
 	keys, vals := topLevel(t, files[botdef.FileDefinition])
 	for m, want := range map[string]string{"namespaces": "[]", "botEvents": "{}", "sentences": "[]", "exportOptions": `{"tasks":["botTask"]}`} {
 		var v any

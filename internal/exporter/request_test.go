@@ -6,8 +6,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/selection"
 )
 
 func boolp(b bool) *bool { return &b }
@@ -23,30 +23,30 @@ func TestParseRequest(t *testing.T) {
 		{"published, any case", Input{ExportType: " Published "}, Request{ExportType: "published"}},
 		{"values canonical, aliases mapped, unknown and repeated dropped",
 			Input{ExportType: "latest", ExportOptions: json.RawMessage(`{"tasks":["BOTTASK","bogus","botTask"],"nlpData":["training_data","defaultDialog","nlpsettings"],"settings":null}`)},
-			Request{ExportType: "latest", Options: &Options{Tasks: []string{"botTask"}, NLPData: []string{"utterances", "nlpSettings"}},
+			Request{ExportType: "latest", Options: &selection.Selection{Tasks: []string{"botTask"}, NLPData: []string{"utterances", "nlpSettings"}},
 				Echo: json.RawMessage(`{"tasks":["BOTTASK","bogus","botTask"],"nlpData":["training_data","defaultDialog","nlpsettings"],"settings":null}`)}},
 		{"botVariables options",
 			Input{ExportType: "latest", ExportOptions: json.RawMessage(`{"settings":["botVariables"],"options":{"botVariables":{"ignore":["a","b"],"ignoreContentVariables":true,"ignoreEnvironmentVariables":null}}}`)},
-			Request{ExportType: "latest", Options: &Options{Settings: []string{"botVariables"}, IgnoreVariables: []string{"a", "b"}, IgnoreContentVariables: true},
+			Request{ExportType: "latest", Options: &selection.Selection{Settings: []string{"botVariables"}, IgnoreVariables: []string{"a", "b"}, IgnoreContentVariables: true},
 				Echo: json.RawMessage(`{"settings":["botVariables"],"options":{"botVariables":{"ignore":["a","b"],"ignoreContentVariables":true,"ignoreEnvironmentVariables":null}}}`)}},
 		{"subTasks at the top level, added to the echo",
 			Input{ExportType: "latest", ExportOptions: json.RawMessage(`{"tasks":["botTask"]}`), SubTasks: json.RawMessage(` {"dialogs":["Pay Bill"," ",""],"forms":[]} `), IncludeDependentTasks: boolp(true)},
-			Request{ExportType: "latest", Options: &Options{Tasks: []string{"botTask"}}, Dialogs: []string{"Pay Bill"}, IncludeDependent: true,
+			Request{ExportType: "latest", Options: &selection.Selection{Tasks: []string{"botTask"}}, Dialogs: []string{"Pay Bill"}, IncludeDependent: true,
 				Echo: json.RawMessage(`{"tasks":["botTask"],"subTasks":{"dialogs":["Pay Bill"," ",""],"forms":[]},"IncludeDependentTasks":true}`)}},
 		{"subTasks inside exportOptions, as export files carry them",
 			Input{ExportType: "latest", ExportOptions: json.RawMessage(`{"tasks":["botTask"],"subTasks":{"dialogs":["dg-1"]},"IncludeDependentTasks":true}`)},
-			Request{ExportType: "latest", Options: &Options{Tasks: []string{"botTask"}}, Dialogs: []string{"dg-1"}, IncludeDependent: true,
+			Request{ExportType: "latest", Options: &selection.Selection{Tasks: []string{"botTask"}}, Dialogs: []string{"dg-1"}, IncludeDependent: true,
 				Echo: json.RawMessage(`{"tasks":["botTask"],"subTasks":{"dialogs":["dg-1"]},"IncludeDependentTasks":true}`)}},
 		{"top level wins",
 			Input{ExportType: "latest", ExportOptions: json.RawMessage(`{"tasks":["botTask"],"subTasks":{"dialogs":["inner"]},"IncludeDependentTasks":true}`),
 				SubTasks: json.RawMessage(`{"dialogs":["outer"]}`), IncludeDependentTasks: boolp(false)},
-			Request{ExportType: "latest", Options: &Options{Tasks: []string{"botTask"}}, Dialogs: []string{"outer"},
+			Request{ExportType: "latest", Options: &selection.Selection{Tasks: []string{"botTask"}}, Dialogs: []string{"outer"},
 				Echo: json.RawMessage(`{"tasks":["botTask"],"subTasks":{"dialogs":["outer"]},"IncludeDependentTasks":false}`)}},
 		{"subTasks without exportOptions",
 			Input{ExportType: "latest", SubTasks: json.RawMessage(`{"dialogs":["a"]}`)},
 			Request{ExportType: "latest", Dialogs: []string{"a"}, Echo: json.RawMessage(`{"subTasks":{"dialogs":["a"]}}`)}},
 		{"nothing selected is accepted here", Input{ExportType: "latest", ExportOptions: json.RawMessage(`{}`)},
-			Request{ExportType: "latest", Options: &Options{}, Echo: json.RawMessage(`{}`)}},
+			Request{ExportType: "latest", Options: &selection.Selection{}, Echo: json.RawMessage(`{}`)}},
 	}
 	for _, tt := range ok {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,25 +84,5 @@ func TestParseRequest(t *testing.T) {
 				t.Errorf("err %v, want ErrValidation", err)
 			}
 		})
-	}
-}
-
-// TestOptionsHas: nil options select every group; others only what they list.
-func TestOptionsHas(t *testing.T) {
-	var all *Options
-	if !all.Has(botdef.GroupBotTask) || all.Empty() {
-		t.Error("nil options must select everything")
-	}
-	o := &Options{Tasks: []string{"smallTalk"}, Settings: []string{"botVariables"}}
-	for g, want := range map[string]bool{
-		botdef.GroupSmallTalk: true, botdef.GroupBotVariables: true, botdef.GroupBotTask: false,
-		botdef.GroupUtterances: false, botdef.GroupBotSettings: false, "": false,
-	} {
-		if o.Has(g) != want {
-			t.Errorf("Has(%q) = %v", g, !want)
-		}
-	}
-	if o.Empty() || !(&Options{}).Empty() {
-		t.Error("Empty")
 	}
 }

@@ -7,26 +7,17 @@ import (
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/selection"
 )
 
-// Stage names (taskType values), exactly as the platform spells them.
+// Stage names (taskType values of contract 5.3) the pipeline writes
+// itself; the rows between Bot Definition and importBot, in their order,
+// are selection's table (selection.Rows).
 const (
-	TaskImportRequest     = "importRequest"
-	TaskBotDefinition     = "Bot Definition"
-	TaskIdpConfigurations = "IdpConfigurations"
-	TaskCustomTemplates   = "CustomTemplates"
-	TaskBotFunctions      = "BotFunctions"
-	TaskWidget            = "Widget"
-	TaskDialog            = "Dialog"
-	TaskForm              = "Form"
-	TaskEvent             = "Event"
-	TaskKnowledgeTasks    = "KnowledgeTasks"
-	TaskUtterances        = "Utterences" // sic: the platform's spelling
-	TaskPatterns          = "Patterns"
-	TaskStandardResponses = "Standard Responses"
-	TaskBotVariables      = "BotVariables"
-	TaskSmallTalk         = "SmallTalk"
-	TaskImportBot         = "importBot"
+	TaskImportRequest = selection.RowImportRequest
+	TaskBotDefinition = selection.RowBotDefinition
+	TaskDialog        = selection.RowDialog
+	TaskImportBot     = selection.RowImportBot
 )
 
 // RequestType is the status document's requestType.

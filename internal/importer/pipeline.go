@@ -10,6 +10,7 @@ import (
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/bundle"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/selection"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -174,62 +175,61 @@ func (r *run) uploadName() string {
 	return botdef.FileDefinition
 }
 
-// stages lists the entries after Bot Definition, in the platform's order.
-// An incremental import has the rows of the groups it selects (contract
-// 5.3) and a Dialog entry per dialog it writes (stubs are not written).
+// stages lists the entries after Bot Definition, in the platform's order
+// (contract 5.3, from selection's table): every row for a full import, the
+// rows of the selected groups for an incremental one, with a Dialog entry
+// per dialog it writes (stubs are not written).
 func (r *run) stages() []stage {
 	d := r.def
 	inc := r.incremental()
-	sel := func(group string) bool { return !inc || r.req.Options.Selects(group) }
+	var sel *selection.Selection // nil: everything
+	if inc {
+		sel = r.req.Options
+	}
 	links := func(ls []botdef.Link) func(context.Context) error {
 		return func(ctx context.Context) error { return r.putLinks(ctx, ls) }
 	}
 	var out []stage
-	if sel(botdef.GroupBotSettings) {
-		out = append(out, stage{TaskIdpConfigurations, "IdpConfigurations", nil})
-	}
-	if sel(botdef.GroupBotTask) {
-		out = append(out, stage{TaskCustomTemplates, "CustomTemplates", nil})
-	}
-	if sel(botdef.GroupBotSettings) || len(r.src.Functions) > 0 {
-		out = append(out, stage{TaskBotFunctions, "Bot Functions", r.stageFunctions})
-	}
-	if sel(botdef.GroupBotTask) {
-		for _, w := range d.Widgets {
-			out = append(out, stage{TaskWidget, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
-		}
-		for _, dl := range d.Dialogs {
-			if inc && dl.Stub {
-				continue
+	for _, row := range selection.Rows(sel, len(r.src.Functions) > 0) {
+		switch row.Type {
+		case selection.RowBotFunctions:
+			out = append(out, stage{row.Type, row.Name, r.stageFunctions})
+		case selection.RowWidget:
+			for _, w := range d.Widgets {
+				out = append(out, stage{row.Type, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
 			}
-			out = append(out, stage{TaskDialog, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
-		}
-	}
-	if sel(botdef.GroupForms) {
-		for _, f := range d.Forms {
-			out = append(out, stage{TaskForm, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
-		}
-	}
-	if sel(botdef.GroupNLPSettings) {
-		for _, e := range d.Events {
-			if e.Enabled {
-				out = append(out, stage{TaskEvent, e.Key, links(d.EventLinks(e))})
+		case selection.RowDialog:
+			for _, dl := range d.Dialogs {
+				if inc && dl.Stub {
+					continue
+				}
+				out = append(out, stage{row.Type, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
 			}
-		}
-	}
-	for _, row := range []struct {
-		group, taskType, taskName string
-		work                      func(context.Context) error
-	}{
-		{botdef.GroupKnowledgeGraph, TaskKnowledgeTasks, "KnowledgeTasks", links(d.GraphLinks())},
-		{botdef.GroupUtterances, TaskUtterances, "Utterences", links(d.UtteranceLinks())},
-		{botdef.GroupPatterns, TaskPatterns, "Patterns", links(d.PatternLinks())},
-		{botdef.GroupStandardResponses, TaskStandardResponses, "Standard Responses", nil},
-		{botdef.GroupBotVariables, TaskBotVariables, "BotVariables", nil},
-		{botdef.GroupSmallTalk, TaskSmallTalk, "SmallTalk", nil},
-	} {
-		if sel(row.group) {
-			out = append(out, stage{row.taskType, row.taskName, row.work})
+		case selection.RowForm:
+			for _, f := range d.Forms {
+				out = append(out, stage{row.Type, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
+			}
+		case selection.RowEvent:
+			for _, e := range d.Events {
+				if !e.Enabled {
+					continue
+				}
+				// The events are the nlpSettings group's: botSettings alone
+				// reports them (contract 5.3, row 7) and imports nothing.
+				var work func(context.Context) error
+				if sel.Selects(selection.NLPSettings) {
+					work = links(d.EventLinks(e))
+				}
+				out = append(out, stage{row.Type, e.Key, work})
+			}
+		case selection.RowKnowledgeTasks:
+			out = append(out, stage{row.Type, row.Name, links(d.GraphLinks())})
+		case selection.RowUtterances:
+			out = append(out, stage{row.Type, row.Name, links(d.UtteranceLinks())})
+		case selection.RowPatterns:
+			out = append(out, stage{row.Type, row.Name, links(d.PatternLinks())})
+		default:
+			out = append(out, stage{row.Type, row.Name, nil})
 		}
 	}
 	return out
