@@ -149,7 +149,7 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 		cleanup()
 		return err
 	}
-	writeJSON(w, http.StatusOK, marshal(struct {
+	writeJSON(w, http.StatusOK, kore.Encode(struct {
 		FileID   string `json:"fileId"`
 		Hash     string `json:"hash"`
 		FileName string `json:"fileName"`
