@@ -17,25 +17,11 @@ func (s *server) exportStart(w http.ResponseWriter, r *http.Request, app *store.
 	if err != nil {
 		return err
 	}
-	var in exporter.Input
-	if in.ExportType, err = f.str("exportType"); err != nil {
+	in, err := readExportFields(f)
+	if err != nil {
 		return err
 	}
-	if in.ExportOptions, err = f.object("exportOptions"); err != nil {
-		return err
-	}
-	if in.SubTasks, err = f.object("subTasks"); err != nil {
-		return err
-	}
-	if in.IncludeDependentTasks, err = f.optBool("IncludeDependentTasks"); err != nil {
-		return err
-	}
-	// allTasks only has to be a boolean: every dialog is exported unless
-	// subTasks names some. customDashboards and AgentAssist are ignored.
-	if _, err := f.boolean("allTasks"); err != nil {
-		return err
-	}
-	req, err := exporter.ParseRequest(in)
+	req, err := exportRequest(in)
 	if err != nil {
 		return err
 	}
