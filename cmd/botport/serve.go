@@ -30,6 +30,7 @@ import (
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/upload"
 )
 
 // serveConfig is everything serve reads from flags and environment.
@@ -247,8 +248,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		return nil, err
 	}
 
+	uploads := &upload.Service{Files: st, Blobs: blobs, TTL: c.fileTTL, Logger: log}
 	imp := importer.New(importer.Config{
-		Store: st, Blobs: blobs, Logger: log,
+		Store: st, Blobs: blobs, Logger: log, Uploads: uploads,
 		MaxProblems: int(c.maxProblems),
 		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
 		Timeout:     c.importTimeout,
@@ -263,6 +265,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	river.AddWorker(workers, imp.CleanupWorker(c.retention))
 	river.AddWorker(workers, exp.Worker())
 	river.AddWorker(workers, exp.CleanupWorker(c.retention))
+	river.AddWorker(workers, uploads.CleanupWorker())
 	every := func(args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
@@ -273,7 +276,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		JobTimeout:  c.importTimeout,
 		RescueAfter: c.rescueAfter,
 		Logger:      log,
-		Periodic:    []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
+		Periodic:    []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{})},
 		SQLite:      st.embedded,
 	}
 	// River's SQLite driver learns of new jobs only by polling, so the
@@ -317,8 +320,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	r.ready = &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: r.ready,
-		Verifier:    &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
-		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
+		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
+		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
 	})
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
