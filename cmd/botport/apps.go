@@ -9,13 +9,12 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/cli"
-	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -25,15 +24,15 @@ func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// withStore opens the store (--database, else the data directory's) for an
-// admin command.
-func withStore(ctx context.Context, data, dbURL string, fn func(store.Store) error) error {
-	db, err := openDatabase(ctx, data, dbURL)
+// withAdmin opens the database (--database, else the data directory's) for
+// an admin command.
+func withAdmin(ctx context.Context, data, dbURL string, fn func(*auth.AppAdmin) error) error {
+	db, err := database.Open(ctx, data, dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return fn(db)
+	return fn(&auth.AppAdmin{Store: db})
 }
 
 func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
@@ -49,15 +48,11 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		return withStore(cmd.Context(), data, dbURL, func(st store.Store) error {
-			acct, err := st.Account(cmd.Context(), account)
-			if errors.Is(err, store.ErrNotFound) {
+		return withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) error {
+			acct, apps, err := admin.List(cmd.Context(), account)
+			if errors.Is(err, auth.ErrUnknownAccount) {
 				return cli.Usage(fmt.Errorf("no account %q in %s", account, data))
 			}
-			if err != nil {
-				return err
-			}
-			apps, err := st.Apps(cmd.Context(), acct.ID)
 			if err != nil {
 				return err
 			}
@@ -86,29 +81,22 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// updateApp loads an app, changes it and saves it; it returns the app as
-// `apps create --json` prints one, without its secret.
-func updateApp(ctx context.Context, data, dbURL, id string, change func(*store.App)) (*store.App, appJSON, error) {
+// updateApp applies an admin change to an app and returns the app, and the
+// app as `apps create --json` prints one, without its secret.
+func updateApp(ctx context.Context, data, dbURL, id string, change func(*auth.AppAdmin) (*store.App, *store.Account, error)) (*store.App, appJSON, error) {
 	var app *store.App
 	var out appJSON
-	err := withStore(ctx, data, dbURL, func(st store.Store) error {
-		a, err := st.App(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
+	err := withAdmin(ctx, data, dbURL, func(admin *auth.AppAdmin) error {
+		a, acct, err := change(admin)
+		if errors.Is(err, auth.ErrUnknownApp) {
 			return cli.Usage(fmt.Errorf("no app %q in %s", id, data))
 		}
 		if err != nil {
 			return err
 		}
-		change(a)
 		app = a
-		if err := st.UpdateApp(ctx, a); err != nil {
-			return err
-		}
-		out = appJSON{ClientID: a.ID, AccountID: a.AccountID, Name: a.Name, Scopes: a.Scopes, Algorithm: a.Algorithm,
-			UserID: a.UserID, Disabled: a.Disabled}
-		if acct, err := st.Account(ctx, a.AccountID); err == nil {
-			out.Account = acct.Name
-		}
+		out = appJSON{ClientID: a.ID, AccountID: a.AccountID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
+			Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled}
 		return nil
 	})
 	return app, out, err
@@ -128,7 +116,9 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Secret = auth.NewSecret() })
+		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+			return admin.RotateSecret(cmd.Context(), id)
+		})
 		if err != nil {
 			return err
 		}
@@ -159,7 +149,9 @@ func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(a *store.App) { a.Disabled = !enable })
+		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+			return admin.SetDisabled(cmd.Context(), id, !enable)
+		})
 		if err != nil {
 			return err
 		}
@@ -236,13 +228,12 @@ credentials. It works while a server runs on the same data directory.`,
 		if len(granted) == 0 {
 			return fmt.Errorf("give at least one --scope (bot_import, bot_export)")
 		}
-		ctx := cmd.Context()
-		st, err := openDatabase(ctx, data, dbURL)
-		if err != nil {
+		var app *store.App
+		var acct *store.Account
+		err := withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
+			app, acct, err = admin.Create(cmd.Context(), account, name, algorithm, granted)
 			return err
-		}
-		defer st.Close()
-		app, acct, err := createApp(ctx, st, account, name, algorithm, granted)
+		})
 		if err != nil {
 			return err
 		}
@@ -258,33 +249,4 @@ credentials. It works while a server runs on the same data directory.`,
 		return err
 	}
 	return cmd
-}
-
-// createApp creates an app in the named account, creating the account on
-// first use; a 24-hex value naming an existing account id selects it.
-func createApp(ctx context.Context, st store.Store, account, name, algorithm string, scopes []string) (*store.App, *store.Account, error) {
-	var acct *store.Account
-	var err error
-	if kore.IsHexID(account) {
-		acct, err = st.Account(ctx, account)
-	}
-	if acct == nil {
-		if acct, err = st.EnsureAccount(ctx, account); err != nil {
-			return nil, nil, err
-		}
-	}
-	app := &store.App{
-		ID:        kore.NewAppID(),
-		AccountID: acct.ID,
-		Name:      strings.TrimSpace(name),
-		Secret:    auth.NewSecret(),
-		Algorithm: algorithm,
-		Scopes:    scopes,
-		UserID:    kore.NewUserID(),
-		CreatedOn: time.Now().UTC(),
-	}
-	if err := st.CreateApp(ctx, app); err != nil {
-		return nil, nil, err
-	}
-	return app, acct, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/botport/botport/internal/bench"
 	"github.com/botport/botport/internal/botgen"
 	"github.com/botport/botport/internal/cli"
+	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/demo"
 	"github.com/botport/botport/internal/kore"
 )
@@ -218,17 +219,17 @@ directory, on SQLite or on --database.`,
 // benchServer starts a server under test, opens its store beside it and
 // creates an app of its own, in an account of its own, for the bench (a
 // PostgreSQL database may already hold apps and bots).
-func benchServer(ctx context.Context, exe, data, dbURL string, dbArgs []string) (*bench.Server, *client.Client, *database, string, error) {
+func benchServer(ctx context.Context, exe, data, dbURL string, dbArgs []string) (*bench.Server, *client.Client, *database.DB, string, error) {
 	srv, err := bench.StartServer(exe, data, dbArgs...)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	db, err := openDatabase(ctx, data, dbURL)
+	db, err := database.Open(ctx, data, dbURL)
 	if err != nil {
 		srv.Stop()
 		return nil, nil, nil, "", err
 	}
-	app, acct, err := createApp(ctx, db, "bench-"+kore.NewHexID(), "bench", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
+	app, acct, err := (&auth.AppAdmin{Store: db}).Create(ctx, "bench-"+kore.NewHexID(), "bench", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
 	if err != nil {
 		srv.Stop()
 		db.Close()
@@ -238,8 +239,8 @@ func benchServer(ctx context.Context, exe, data, dbURL string, dbArgs []string) 
 	return srv, client.New(srv.URL, app.ID, app.Secret), db, acct.ID, nil
 }
 
-func benchTarget(srv *bench.Server, cl *client.Client, db *database, acct string) bench.Target {
-	return bench.Target{Client: cl, Pipeline: srv.Pipeline, Store: db, AccountID: acct, Settle: db.settle}
+func benchTarget(srv *bench.Server, cl *client.Client, db *database.DB, acct string) bench.Target {
+	return bench.Target{Client: cl, Pipeline: srv.Pipeline, Store: db, AccountID: acct, Settle: db.Settle}
 }
 
 func mustRequest(ctx context.Context, cl *client.Client, dir string) client.ImportRequest {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -80,4 +79,7 @@ func dataFlag(s *settings, p *string) {
 	s.str(p, "data", defaultData, "data directory of the embedded store")
 }
 
-func dbPath(data string) string { return filepath.Join(data, "botport.db") }
+// databaseFlag binds --database (BOTPORT_DATABASE); database.Open reads it.
+func databaseFlag(s *settings, p *string) {
+	s.str(p, "database", "", "PostgreSQL URL (postgres://…) shared by replicas; default: SQLite in the data directory")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/store"
 )
@@ -98,12 +99,12 @@ func statusLogsDiff(got, want []client.LogEntry) string {
 func importJobs(t *testing.T, data, url string) map[string]*rivertype.JobRow {
 	t.Helper()
 	ctx := context.Background()
-	db, err := openDatabase(ctx, data, url)
+	db, err := database.Open(ctx, data, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rc, err := river.NewClient(db.driver, &river.Config{})
+	rc, err := river.NewClient(db.Driver, &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,17 +154,17 @@ func finishedImportJobs(t *testing.T, data, url string, birs []string) map[strin
 // one query; it is opened before a fault so that counting costs no
 // connection set-up at the moment that matters.
 type jobCounter struct {
-	db *database
+	db *database.DB
 	rc *river.Client[*sql.Tx]
 }
 
 func newJobCounter(t *testing.T, url string) *jobCounter {
 	t.Helper()
-	db, err := openDatabase(context.Background(), "", url)
+	db, err := database.Open(context.Background(), "", url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := river.NewClient(db.driver, &river.Config{})
+	rc, err := river.NewClient(db.Driver, &river.Config{})
 	if err != nil {
 		db.Close()
 		t.Fatal(err)
@@ -204,7 +205,7 @@ func logLine(logs string, parts ...string) string {
 func storedImport(t *testing.T, data, url, bir string) (status string, entries int, botExists bool) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := openDatabase(ctx, data, url)
+	db, err := database.Open(ctx, data, url)
 	if err != nil {
 		t.Fatal(err)
 	}

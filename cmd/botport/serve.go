@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -24,12 +23,13 @@ import (
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/cli"
+	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/httpapi"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/queue"
-	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/upload"
 )
 
 // serveConfig is everything serve reads from flags and environment.
@@ -48,14 +48,6 @@ type serveConfig struct {
 	database              string
 	rescueAfter           time.Duration
 	pollInterval          time.Duration
-}
-
-// dbDescription names the store for the log, without credentials.
-func dbDescription(c serveConfig) string {
-	if c.database == "" {
-		return "sqlite " + dbPath(c.data)
-	}
-	return redactURL(c.database)
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -150,20 +142,6 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }
 
-// lockData takes the data directory's lock: one server per embedded store,
-// which is what makes reclaiming running jobs at start safe.
-func lockData(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("another botport serve is using %s", dir)
-	}
-	return func() { f.Close() }, nil
-}
-
 func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	log, err := newLogger(stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -192,13 +170,13 @@ type running struct {
 	srv     *http.Server
 	served  chan error
 	jobs    *river.Client[*sql.Tx]
-	db      *database
 	closers []func() error
 }
 
-// start opens the embedded store and blobs, wires the importer, the
-// exporter, the job queue and the HTTP API, and starts serving. It is the
-// wiring of serve and demo.
+// start opens the database and the blobs, wires the upload service, the
+// importer, the exporter, the job queue and the HTTP API, and starts
+// serving. It is the wiring of serve and demo; what differs between the
+// database engines comes with the database (internal/database).
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, err error) {
 	r := &running{log: log, grace: c.shutdownGrace}
 	defer func() {
@@ -214,19 +192,16 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := openDatabase(ctx, c.data, c.database)
+	st, err := database.Open(ctx, c.data, c.database)
 	if err != nil {
 		return nil, err
 	}
 	r.closers = append(r.closers, st.Close)
-	r.db = st
-	if st.embedded {
-		unlock, err := lockData(c.data)
-		if err != nil {
-			return nil, err
-		}
-		r.closers = append(r.closers, func() error { unlock(); return nil })
+	unlock, err := st.Lock()
+	if err != nil {
+		return nil, err
 	}
+	r.closers = append(r.closers, func() error { unlock(); return nil })
 	if c.blobURL == "" {
 		c.blobURL = filepath.Join(c.data, "blobs")
 	}
@@ -243,12 +218,15 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	}
 	r.closers = append(r.closers, func() error { _ = ln.Close(); return nil })
 
-	if r.first, err = firstStart(ctx, st); err != nil {
+	if app, acct, err := (&auth.AppAdmin{Store: st}).FirstStart(ctx); err != nil {
 		return nil, err
+	} else if app != nil {
+		r.first = &firstApp{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID}
 	}
 
+	uploads := &upload.Service{Files: st, Blobs: blobs, TTL: c.fileTTL, Logger: log}
 	imp := importer.New(importer.Config{
-		Store: st, Blobs: blobs, Logger: log,
+		Store: st, Blobs: blobs, Logger: log, Uploads: uploads,
 		MaxProblems: int(c.maxProblems),
 		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
 		Timeout:     c.importTimeout,
@@ -263,44 +241,32 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	river.AddWorker(workers, imp.CleanupWorker(c.retention))
 	river.AddWorker(workers, exp.Worker())
 	river.AddWorker(workers, exp.CleanupWorker(c.retention))
+	river.AddWorker(workers, uploads.CleanupWorker())
 	every := func(args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})
 	}
-	qc := queue.Config{
-		Workers:     int(c.workers),
-		JobTimeout:  c.importTimeout,
-		RescueAfter: c.rescueAfter,
-		Logger:      log,
-		Periodic:    []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{})},
-		SQLite:      st.embedded,
-	}
-	// River's SQLite driver learns of new jobs only by polling, so the
-	// embedded store polls often (10 ms: a job starts within ~10 ms; an idle
-	// server spends about 7% of a core on it, 2% at 200 ms). On PostgreSQL,
-	// LISTEN/NOTIFY wakes the workers and 200 ms is only a fallback.
-	qc.PollInterval = c.pollInterval
-	if qc.PollInterval == 0 {
-		qc.PollInterval = 200 * time.Millisecond
-		if st.embedded {
-			qc.PollInterval = 10 * time.Millisecond
-		}
+	qc := st.Queue // the engine's poll interval and switches
+	qc.Workers, qc.JobTimeout, qc.RescueAfter, qc.Logger = int(c.workers), c.importTimeout, c.rescueAfter, log
+	qc.Periodic = []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{})}
+	if c.pollInterval != 0 {
+		qc.PollInterval = c.pollInterval
 	}
 	// The cooldown is the least time between two fetches: it also delays
 	// the fetch a LISTEN/NOTIFY wake-up asks for, so it stays short (at
 	// most 10 ms: 100 fetch queries a second per replica at the busiest).
 	qc.Cooldown = min(max(qc.PollInterval/2, time.Millisecond), 10*time.Millisecond)
-	jobs, err := queue.New(st.driver, workers, qc)
+	jobs, err := queue.New(st.Driver, workers, qc)
 	if err != nil {
 		return nil, err
 	}
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
-	// On the embedded store this process is the only server (the data
-	// directory's lock): jobs still running belong to a dead process. With
-	// replicas, River's rescuer retries them after --rescue-after.
-	if st.embedded {
+	// On an exclusive database this process is the only server (Lock holds
+	// it): jobs still running belong to a dead process. With replicas,
+	// River's rescuer retries them after --rescue-after.
+	if st.Exclusive {
 		if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
 			return nil, err
 		} else if n > 0 {
@@ -317,8 +283,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	r.ready = &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: r.ready,
-		Verifier:    &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
-		UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim, FileTTL: c.fileTTL,
+		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
+		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
 	})
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
@@ -326,7 +292,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	go func() { r.served <- r.srv.Serve(ln) }()
 	r.url = "http://" + ln.Addr().String()
 	r.ready.Store(true)
-	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", dbDescription(c), "blob", blob.Redact(c.blobURL))
+	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", st.Name, "blob", blob.Redact(c.blobURL))
 	return r, nil
 }
 
@@ -370,19 +336,6 @@ func (r *running) close() {
 // firstApp is the default account and app created on first start.
 type firstApp struct {
 	ClientID, ClientSecret, AccountID string
-}
-
-// firstStart creates a default account and app when the store has no app.
-func firstStart(ctx context.Context, st store.Store) (*firstApp, error) {
-	n, err := st.CountApps(ctx)
-	if err != nil || n > 0 {
-		return nil, err
-	}
-	app, acct, err := createApp(ctx, st, "default", "default", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
-	if err != nil {
-		return nil, err
-	}
-	return &firstApp{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID}, nil
 }
 
 func printWelcome(w io.Writer, a *firstApp, base, data string) {

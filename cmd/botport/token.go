@@ -36,13 +36,12 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		st, err := openDatabase(cmd.Context(), data, dbURL)
-		if err != nil {
+		var app *store.App
+		err := withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
+			app, err = admin.App(cmd.Context(), appID)
 			return err
-		}
-		defer st.Close()
-		app, err := st.App(cmd.Context(), appID)
-		if errors.Is(err, store.ErrNotFound) {
+		})
+		if errors.Is(err, auth.ErrUnknownApp) {
 			return fmt.Errorf("no app %q in %s", appID, data)
 		}
 		if err != nil {

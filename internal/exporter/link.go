@@ -17,9 +17,6 @@ import (
 	"github.com/botport/botport/internal/store"
 )
 
-// DownloadPath is the path of download links, followed by the BER.
-const DownloadPath = "/api/public/bot/export/download/"
-
 // keySetting names the link-signing key in the store's settings. It lives in
 // the shared store, not in the process, so links survive restarts and work
 // on every replica.
@@ -57,14 +54,14 @@ func Sign(key []byte, ber string, expires int64) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// signedQuery is the query string of a link to ber that expires at until.
-func (s *Service) signedQuery(ctx context.Context, ber string, until time.Time) (string, error) {
+// sign signs a link to ber that expires at until.
+func (s *Service) sign(ctx context.Context, ber string, until time.Time) (*Link, error) {
 	key, err := s.signingKey(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	exp := until.Unix()
-	return "expires=" + strconv.FormatInt(exp, 10) + "&sig=" + Sign(key, ber, exp), nil
+	return &Link{Expires: exp, Sig: Sign(key, ber, exp)}, nil
 }
 
 // Download opens the zip a signed link names. A link that does not verify,

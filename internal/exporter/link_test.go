@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -94,21 +93,17 @@ func (f *fixtureExport) service() *Service {
 	return New(Config{Store: f.st, Blobs: f.blobs, Now: f.clock.now, LinkTTL: time.Hour})
 }
 
-// link reads the status document and returns its download link's parts.
-func link(t *testing.T, s *Service, f *fixtureExport) (ber, expires, sig string, doc map[string]any) {
+// link reads the export's status and returns its download link's parts.
+func link(t *testing.T, s *Service, f *fixtureExport) (ber, expires, sig string, st *Status) {
 	t.Helper()
-	b, err := s.Status(context.Background(), f.app, f.bot.ID, "https://bots.example.com")
+	st, err := s.Status(context.Background(), f.app, f.bot.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
+	if st.Link == nil {
+		t.Fatalf("status %+v has no link", st)
 	}
-	u, err := url.Parse(doc["downloadURL"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimPrefix(u.Path, DownloadPath), u.Query().Get("expires"), u.Query().Get("sig"), doc
+	return st.ID, itoa(st.Link.Expires), st.Link.Sig, st
 }
 
 // TestDownloadLinks: a status call signs a link that downloads the zip
@@ -118,13 +113,19 @@ func TestDownloadLinks(t *testing.T) {
 	f := newFixtureExport(t)
 	s := f.service()
 	ctx := context.Background()
-	ber, expires, sig, doc := link(t, s, f)
+	ber, expires, sig, st := link(t, s, f)
 	exp := f.clock.now().Add(time.Hour).Unix()
-	if ber != f.exp.ID || expires != itoa(exp) || len(sig) != 64 || !strings.HasPrefix(doc["downloadURL"].(string), "https://bots.example.com/api/public/bot/export/download/ber-") {
-		t.Fatalf("link %v", doc["downloadURL"])
+	if ber != f.exp.ID || expires != itoa(exp) || len(sig) != 64 {
+		t.Fatalf("link to %s expires %s sig %q", ber, expires, sig)
 	}
-	if doc["fileSize"] != "12" || doc["fileId"] != f.exp.FileID || doc["store"].(map[string]any)["urlParams"] != "expires="+expires+"&sig="+sig {
-		t.Errorf("document %v", doc)
+	want := Status{ID: f.exp.ID, BotID: f.bot.ID, CreatedBy: f.app.UserID, ExportType: TypeLatest, State: store.StatusSuccess,
+		CreatedOn: f.exp.CreatedOn, FileID: f.exp.FileID, FileSize: 12, Link: st.Link}
+	if !st.CreatedOn.Equal(want.CreatedOn) {
+		t.Errorf("created %v, want %v", st.CreatedOn, want.CreatedOn)
+	}
+	st.CreatedOn = want.CreatedOn
+	if *st != want {
+		t.Errorf("status\n got %+v\nwant %+v", *st, want)
 	}
 	rc, size, name, err := s.Download(ctx, ber, expires, sig)
 	if err != nil {
@@ -209,7 +210,7 @@ func TestCleanup(t *testing.T) {
 	if _, err := f.blobs.Size(ctx, f.exp.BlobKey); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("zip still stored: %v", err)
 	}
-	if _, err := s.Status(ctx, f.app, f.bot.ID, ""); !errors.Is(err, kore.ErrRequestID) {
+	if _, err := s.Status(ctx, f.app, f.bot.ID); !errors.Is(err, kore.ErrRequestID) {
 		t.Errorf("status after retention: %v", err)
 	}
 	// The old link has expired by now; a freshly signed one finds nothing.

@@ -1,12 +1,8 @@
 package exporter
 
 import (
-	"bytes"
 	"encoding/json"
-	"strings"
 
-	"github.com/botport/botport/internal/botdef"
-	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/selection"
 )
 
@@ -17,17 +13,9 @@ const (
 	TypePublished = "published"
 )
 
-// Input is an export request's fields as the HTTP layer read them, before
-// the field rules of contract 4.6 are applied.
-type Input struct {
-	ExportType            string
-	ExportOptions         json.RawMessage // a JSON object, or nil when absent
-	SubTasks              json.RawMessage // a JSON object, or nil when absent
-	IncludeDependentTasks *bool           // nil when absent
-}
-
-// Request is an accepted export request. It is stored with the export, so a
-// retried job builds exactly what was accepted.
+// Request is an accepted export request: the HTTP layer applied the field
+// rules of contract 4.6. It is stored with the export, so a retried job
+// builds exactly what was accepted.
 type Request struct {
 	ExportType string               `json:"exportType"`
 	Options    *selection.Selection `json:"options,omitempty"` // nil: everything
@@ -38,132 +26,4 @@ type Request struct {
 	// Echo is the exportOptions member written into botDefinition.json;
 	// nil keeps the stored one (an export of everything changes no byte).
 	Echo json.RawMessage `json:"echo,omitempty"`
-}
-
-// ParseRequest applies the field rules of contract 4.6. A broken rule is
-// kore.ErrValidation (412). Options that select nothing are not refused
-// here: the bot id is checked first (contract 1.6), so Service.Start
-// refuses them.
-//
-// subTasks and IncludeDependentTasks are read at the top level, where the
-// platform's docs put them, and also inside exportOptions, where the
-// platform's export files echo them (a client may send that object back);
-// the top level wins. allTasks, customDashboards and AgentAssist need no
-// reading: every dialog is exported unless subTasks names some.
-func ParseRequest(in Input) (*Request, error) {
-	req := &Request{}
-	switch t := strings.ToLower(strings.TrimSpace(in.ExportType)); t {
-	case TypeLatest, TypePublished:
-		req.ExportType = t
-	default:
-		return nil, kore.ErrValidation
-	}
-	var inner map[string]json.RawMessage
-	if in.ExportOptions != nil {
-		if err := json.Unmarshal(in.ExportOptions, &inner); err != nil || inner == nil {
-			return nil, kore.ErrValidation
-		}
-		// The same rules as importOptions: unknown values are dropped, and
-		// options that select nothing are refused by Service.Start.
-		opts, err := selection.Parse(in.ExportOptions, nil)
-		if err != nil {
-			return nil, kore.ErrValidation
-		}
-		req.Options = opts
-	}
-	subTasks := in.SubTasks
-	if subTasks == nil && !isNull(inner["subTasks"]) {
-		subTasks = inner["subTasks"]
-	}
-	if subTasks != nil {
-		dialogs, err := parseSubTasks(subTasks)
-		if err != nil {
-			return nil, err
-		}
-		req.Dialogs = dialogs
-	}
-	dependent := in.IncludeDependentTasks
-	if dependent == nil && !isNull(inner["IncludeDependentTasks"]) {
-		var b bool
-		if err := json.Unmarshal(inner["IncludeDependentTasks"], &b); err != nil {
-			return nil, kore.ErrValidation
-		}
-		dependent = &b
-	}
-	req.IncludeDependent = dependent != nil && *dependent
-	req.Echo = echo(in)
-	return req, nil
-}
-
-// parseSubTasks checks subTasks and returns its dialogs. alerts, actions
-// and forms are checked but not used: alerts and actions are empty in every
-// known export, and the platform's frm- form ids match no form.
-func parseSubTasks(raw json.RawMessage) ([]string, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, kore.ErrValidation
-	}
-	for _, k := range []string{"alerts", "actions", "forms"} {
-		if _, err := stringList(m[k]); err != nil {
-			return nil, err
-		}
-	}
-	dialogs, err := stringList(m["dialogs"])
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, d := range dialogs {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
-		}
-	}
-	return out, nil
-}
-
-// echo builds the exportOptions member of the export: the request's
-// exportOptions as sent, in its order, with the top-level subTasks and
-// IncludeDependentTasks added (the platform's files carry them there).
-// Nothing to echo gives nil.
-func echo(in Input) json.RawMessage {
-	if in.ExportOptions == nil && in.SubTasks == nil && in.IncludeDependentTasks == nil {
-		return nil
-	}
-	var fields []botdef.Field
-	if in.ExportOptions != nil {
-		f, err := botdef.Fields(in.ExportOptions)
-		if err != nil {
-			return nil // ParseRequest already decoded it
-		}
-		fields = f
-	}
-	if in.SubTasks != nil {
-		fields = botdef.Set(fields, "subTasks", bytes.TrimSpace(in.SubTasks))
-	}
-	if in.IncludeDependentTasks != nil {
-		v := []byte("false")
-		if *in.IncludeDependentTasks {
-			v = []byte("true")
-		}
-		fields = botdef.Set(fields, "IncludeDependentTasks", v)
-	}
-	return botdef.Object(fields)
-}
-
-// stringList decodes an array of strings; absent or null is nil, anything else
-// is a validation error.
-func stringList(raw json.RawMessage) ([]string, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	var out []string
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, kore.ErrValidation
-	}
-	return out, nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) == 0 || string(raw) == "null"
 }

@@ -1,19 +1,18 @@
 // Package exporter runs bot exports: it accepts requests (Start), and its
 // River worker writes the export zip of the bot version the request
-// snapshotted into the blob store. Status answers the bot's latest request
-// with a signed download link, and Download serves the zip behind such a
-// link without an app's credentials.
+// snapshotted into the blob store. Status reports the bot's latest request
+// with a freshly signed download link, and Download opens the zip such a
+// link names, without an app's credentials. It registers no route and
+// builds no URL: the HTTP layer writes the documents and the links.
 package exporter
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -24,9 +23,6 @@ import (
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
 )
-
-// RequestType is the export documents' requestType.
-const RequestType = "Botexport"
 
 // Config is the exporter's dependencies and limits.
 type Config struct {
@@ -83,24 +79,39 @@ type ExportArgs struct {
 // Kind implements river.JobArgs.
 func (ExportArgs) Kind() string { return "bot_export" }
 
-// startDoc is the answer of an accepted export (contract 4.6), in the
-// platform's field order.
-type startDoc struct {
-	Status      string `json:"status"`
-	StreamID    string `json:"streamId"`
-	CreatedBy   string `json:"createdBy"`
-	ExportType  string `json:"exportType"`
-	RequestType string `json:"requestType"`
-	ID          string `json:"_id"`
-	CreatedOn   string `json:"createdOn"`
-	V           int    `json:"__v"`
+// Status is an export request as its start and status documents describe
+// it (contract 4.6 and 4.7). The HTTP layer writes the documents; the
+// download link's URL is its business too.
+type Status struct {
+	ID         string // the BER
+	BotID      string
+	CreatedBy  string
+	ExportType string
+	State      string // store.StatusPending, StatusSuccess or StatusFailure: the documents' status
+	CreatedOn  time.Time
+
+	// On success: the zip's id and size, and a link signed afresh.
+	FileID   string
+	FileSize int64
+	Link     *Link
+
+	// On failure: why.
+	Message string
+}
+
+// Link is the signature of a download link: the link to the export is
+// valid until Expires (Unix seconds), and Sig is Sign's signature of it.
+type Link struct {
+	Expires int64
+	Sig     string
 }
 
 // Start accepts an export of botID. It makes the contract's checks in order
 // (bot id, then component selection), snapshots the bot's current version,
-// writes the request and its job in one transaction and returns the start
-// document. Refusals are *kore.Error values.
-func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *Request) ([]byte, error) {
+// writes the request and its job in one transaction and returns the
+// accepted request. It refuses an unknown bot (kore.ErrStreamID) and options
+// that select nothing (kore.ErrNoComponent); other errors are faults.
+func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *Request) (*Status, error) {
 	bot, err := s.cfg.Store.Bot(ctx, app.AccountID, botID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, kore.ErrStreamID
@@ -136,40 +147,19 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	}
 	s.log.InfoContext(ctx, "export accepted", "export", exp.ID, "bot", exp.BotID, "version", exp.VersionID,
 		"subset", req.Options != nil || len(req.Dialogs) > 0, "app", app.ID)
-	return encode(startDoc{
-		Status: exp.Status, StreamID: exp.BotID, CreatedBy: exp.CreatedBy, ExportType: exp.ExportType,
-		RequestType: RequestType, ID: exp.ID, CreatedOn: kore.FormatTime(exp.CreatedOn),
-	}), nil
+	return status(exp), nil
 }
 
-// statusDoc is the export status document (contract 4.7), in the
-// platform's field order; the download fields come only on success, the
-// message only on failure.
-type statusDoc struct {
-	ID          string     `json:"_id"`
-	BotID       string     `json:"botId"`
-	StreamID    string     `json:"streamId"`
-	CreatedBy   string     `json:"createdBy"`
-	ExportType  string     `json:"exportType"`
-	RequestType string     `json:"requestType"`
-	Status      string     `json:"status"`
-	CreatedOn   string     `json:"createdOn"`
-	V           int        `json:"__v"`
-	DownloadURL string     `json:"downloadURL,omitempty"`
-	FileID      string     `json:"fileId,omitempty"`
-	Store       *storeInfo `json:"store,omitempty"`
-	FileSize    string     `json:"fileSize,omitempty"` // a string, as the platform sends it
-	Message     string     `json:"message,omitempty"`
+func status(exp *store.Export) *Status {
+	return &Status{ID: exp.ID, BotID: exp.BotID, CreatedBy: exp.CreatedBy, ExportType: exp.ExportType, State: exp.Status,
+		CreatedOn: exp.CreatedOn}
 }
 
-type storeInfo struct {
-	URLParams string `json:"urlParams"`
-}
-
-// Status returns the document of the bot's latest export request. On
-// success it carries a download link under publicBase (scheme and host, no
-// trailing slash), signed afresh on every call.
-func (s *Service) Status(ctx context.Context, app *store.App, botID, publicBase string) ([]byte, error) {
+// Status returns the bot's latest export request. On success it carries a
+// download link signed afresh, valid for the configured link lifetime. It
+// refuses an unknown bot (kore.ErrStreamID) and a bot with no export, or
+// none within retention (kore.ErrRequestID); other errors are faults.
+func (s *Service) Status(ctx context.Context, app *store.App, botID string) (*Status, error) {
 	st := s.cfg.Store
 	if _, err := st.Bot(ctx, app.AccountID, botID); errors.Is(err, store.ErrNotFound) {
 		return nil, kore.ErrStreamID
@@ -183,33 +173,16 @@ func (s *Service) Status(ctx context.Context, app *store.App, botID, publicBase 
 	if err != nil {
 		return nil, err
 	}
-	doc := statusDoc{
-		ID: exp.ID, BotID: exp.BotID, StreamID: exp.BotID, CreatedBy: exp.CreatedBy, ExportType: exp.ExportType,
-		RequestType: RequestType, Status: exp.Status, CreatedOn: kore.FormatTime(exp.CreatedOn),
-	}
+	out := status(exp)
 	switch exp.Status {
 	case store.StatusSuccess:
-		query, err := s.signedQuery(ctx, exp.ID, s.cfg.Now().Add(s.cfg.LinkTTL))
+		link, err := s.sign(ctx, exp.ID, s.cfg.Now().Add(s.cfg.LinkTTL))
 		if err != nil {
 			return nil, err
 		}
-		doc.DownloadURL = publicBase + DownloadPath + exp.ID + "?" + query
-		doc.FileID, doc.Store = exp.FileID, &storeInfo{URLParams: query}
-		doc.FileSize = strconv.FormatInt(exp.FileSize, 10)
+		out.FileID, out.FileSize, out.Link = exp.FileID, exp.FileSize, link
 	case store.StatusFailure:
-		doc.Message = exp.Message
+		out.Message = exp.Message
 	}
-	return encode(doc), nil
-}
-
-// encode writes a document as clients receive it: no HTML escaping (links
-// carry &), no trailing newline.
-func encode(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // documents hold only strings and ints
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return out, nil
 }

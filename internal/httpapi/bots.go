@@ -64,6 +64,6 @@ func (s *server) listBots(w http.ResponseWriter, r *http.Request, app *store.App
 			CreatedOn: kore.FormatTime(b.CreatedOn), CreatedBy: b.CreatedBy,
 		})
 	}
-	writeJSON(w, http.StatusOK, marshal(out))
+	writeJSON(w, http.StatusOK, kore.Encode(out))
 	return nil
 }

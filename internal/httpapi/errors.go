@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,6 +9,32 @@ import (
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/kore"
 )
+
+// answer is how an error code goes on the wire: the HTTP status and the
+// envelope's numeric code.
+type answer struct {
+	status int
+	code   int
+}
+
+// answers maps every kore error code to its answer (contract section 3):
+// the one place where domain refusals meet HTTP. The envelope's code is the
+// status, except for refused credentials, which the platform numbers 4002.
+var answers = map[string]answer{
+	kore.EUNAUTHORIZED:        {http.StatusUnauthorized, 4002},
+	kore.EJTI:                 {http.StatusUnauthorized, 401},
+	kore.ENOTFOUND:            {http.StatusNotFound, 404},
+	kore.EMETHOD:              {http.StatusMethodNotAllowed, 405},
+	kore.EINVALID:             {http.StatusPreconditionFailed, 412},
+	kore.EUNKNOWNID:           {http.StatusBadRequest, 400},
+	kore.ENOSELECTION:         {http.StatusBadRequest, 400},
+	kore.EUNSUPPORTED:         {http.StatusBadRequest, 400},
+	kore.EUNSUPPORTEDEXISTING: {http.StatusUnprocessableEntity, 422},
+	kore.EGONE:                {http.StatusGone, 410},
+	kore.ETOOLARGE:            {http.StatusRequestEntityTooLarge, 413},
+	kore.ERATELIMIT:           {http.StatusTooManyRequests, 429},
+	kore.EINTERNAL:            {http.StatusInternalServerError, 500},
+}
 
 // envelope is the platform's error body.
 type envelope struct {
@@ -43,15 +67,25 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r), "method", r.Method,
 			"path", r.URL.Path, "error", err)
 	}
-	if ke.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "1")
+	if _, ok := answers[ke.Code]; !ok {
+		s.log.ErrorContext(r.Context(), "error code without an answer", "request_id", requestID(r), "code", ke.Code, "msg", ke.Msg)
+		ke = kore.ErrInternal
 	}
 	writeKoreError(w, ke)
 }
 
+// writeKoreError sends ke in the envelope with the status its code maps to;
+// rate-limit answers carry Retry-After (1 s unless the handler set one).
+// A code missing from the table is answered 500.
 func writeKoreError(w http.ResponseWriter, ke *kore.Error) {
-	b, _ := json.Marshal(envelope{Errors: [1]envelopeItem{{Msg: ke.Msg, Code: ke.Code}}})
-	writeJSON(w, ke.Status, b)
+	a, ok := answers[ke.Code]
+	if !ok {
+		ke, a = kore.ErrInternal, answers[kore.EINTERNAL]
+	}
+	if a.status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, a.status, kore.Encode(envelope{Errors: [1]envelopeItem{{Msg: ke.Msg, Code: a.code}}}))
 }
 
 // writeJSON sends an encoded JSON body.
@@ -61,15 +95,4 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// marshal encodes v without HTML escaping, as the platform's responses are.
-func marshal(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(err) // response types hold only strings, numbers and booleans
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

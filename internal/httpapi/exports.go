@@ -17,25 +17,11 @@ func (s *server) exportStart(w http.ResponseWriter, r *http.Request, app *store.
 	if err != nil {
 		return err
 	}
-	var in exporter.Input
-	if in.ExportType, err = f.str("exportType"); err != nil {
+	in, err := readExportFields(f)
+	if err != nil {
 		return err
 	}
-	if in.ExportOptions, err = f.object("exportOptions"); err != nil {
-		return err
-	}
-	if in.SubTasks, err = f.object("subTasks"); err != nil {
-		return err
-	}
-	if in.IncludeDependentTasks, err = f.optBool("IncludeDependentTasks"); err != nil {
-		return err
-	}
-	// allTasks only has to be a boolean: every dialog is exported unless
-	// subTasks names some. customDashboards and AgentAssist are ignored.
-	if _, err := f.boolean("allTasks"); err != nil {
-		return err
-	}
-	req, err := exporter.ParseRequest(in)
+	req, err := exportRequest(in)
 	if err != nil {
 		return err
 	}
@@ -43,12 +29,55 @@ func (s *server) exportStart(w http.ResponseWriter, r *http.Request, app *store.
 	if !kore.IsBotID(botID) {
 		return kore.ErrStreamID
 	}
-	doc, err := s.cfg.Exporter.Start(r.Context(), app, botID, req)
+	st, err := s.cfg.Exporter.Start(r.Context(), app, botID, req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, doc)
+	writeJSON(w, http.StatusOK, kore.Encode(exportStartDoc{
+		Status: st.State, StreamID: st.BotID, CreatedBy: st.CreatedBy, ExportType: st.ExportType,
+		RequestType: exportRequestType, ID: st.ID, CreatedOn: kore.FormatTime(st.CreatedOn),
+	}))
 	return nil
+}
+
+// exportRequestType is the export documents' requestType.
+const exportRequestType = "Botexport"
+
+// exportStartDoc is the answer of an accepted export (contract 4.6), in the
+// platform's field order.
+type exportStartDoc struct {
+	Status      string `json:"status"`
+	StreamID    string `json:"streamId"`
+	CreatedBy   string `json:"createdBy"`
+	ExportType  string `json:"exportType"`
+	RequestType string `json:"requestType"`
+	ID          string `json:"_id"`
+	CreatedOn   string `json:"createdOn"`
+	V           int    `json:"__v"`
+}
+
+// exportStatusDoc is the export status document (contract 4.7), in the
+// platform's field order; the download fields come only on success, the
+// message only on failure.
+type exportStatusDoc struct {
+	ID          string           `json:"_id"`
+	BotID       string           `json:"botId"`
+	StreamID    string           `json:"streamId"`
+	CreatedBy   string           `json:"createdBy"`
+	ExportType  string           `json:"exportType"`
+	RequestType string           `json:"requestType"`
+	Status      string           `json:"status"`
+	CreatedOn   string           `json:"createdOn"`
+	V           int              `json:"__v"`
+	DownloadURL string           `json:"downloadURL,omitempty"`
+	FileID      string           `json:"fileId,omitempty"`
+	Store       *exportStoreInfo `json:"store,omitempty"`
+	FileSize    string           `json:"fileSize,omitempty"` // a string, as the platform sends it
+	Message     string           `json:"message,omitempty"`
+}
+
+type exportStoreInfo struct {
+	URLParams string `json:"urlParams"`
 }
 
 // exportStatus is GET /bot/{botId}/export/status: the bot's latest export.
@@ -57,12 +86,32 @@ func (s *server) exportStatus(w http.ResponseWriter, r *http.Request, app *store
 	if !kore.IsBotID(botID) {
 		return kore.ErrStreamID
 	}
-	doc, err := s.cfg.Exporter.Status(r.Context(), app, botID, s.publicBase(r))
+	st, err := s.cfg.Exporter.Status(r.Context(), app, botID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, doc)
+	doc := exportStatusDoc{
+		ID: st.ID, BotID: st.BotID, StreamID: st.BotID, CreatedBy: st.CreatedBy, ExportType: st.ExportType,
+		RequestType: exportRequestType, Status: st.State, CreatedOn: kore.FormatTime(st.CreatedOn), Message: st.Message,
+	}
+	if st.Link != nil {
+		query := linkQuery(st.Link)
+		doc.DownloadURL = s.publicBase(r) + downloadPath + st.ID + "?" + query
+		doc.FileID, doc.Store = st.FileID, &exportStoreInfo{URLParams: query}
+		doc.FileSize = strconv.FormatInt(st.FileSize, 10)
+	}
+	writeJSON(w, http.StatusOK, kore.Encode(doc))
 	return nil
+}
+
+// downloadPath is the path of download links, followed by the BER; the
+// route serves the same path.
+const downloadPath = "/api/public/bot/export/download/"
+
+// linkQuery is the query string of a signed download link; exportDownload
+// reads the same two parameters back.
+func linkQuery(l *exporter.Link) string {
+	return "expires=" + strconv.FormatInt(l.Expires, 10) + "&sig=" + l.Sig
 }
 
 // publicBase is the scheme and host download links start with: the

@@ -222,7 +222,7 @@ func (s *server) importFunctions(w http.ResponseWriter, r *http.Request, app *st
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, marshal(struct {
+	writeJSON(w, http.StatusOK, kore.Encode(struct {
 		RequestType string `json:"requestType"`
 		Status      string `json:"status"`
 		CreatedOn   string `json:"createdOn"`

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/botport/botport/internal/auth"
-	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/kore"
 )
 
@@ -21,7 +20,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, s.exportStart))
 		s.route(mux, "GET", p+"/bot/{botId}/export/status", s.authed(auth.ScopeExport, s.exportStatus))
 		// No credentials: the link's signature is the authorization.
-		s.route(mux, "GET", exporter.DownloadPath+"{ber}", s.exportDownload) // the path links are built with
+		s.route(mux, "GET", downloadPath+"{ber}", s.exportDownload) // the path links are built with
 	}
 
 	// botport's own features live outside /api/public.

@@ -18,6 +18,7 @@ import (
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/upload"
 )
 
 // Config is the server's dependencies and limits.
@@ -30,19 +31,23 @@ type Config struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 
-	UploadLimit int64         // bytes of an uploaded file (default 256 MiB)
-	BodyLimit   int64         // bytes of any other body (default 1 MiB)
-	FileTTL     time.Duration // how long an uploaded file id stays valid (default 24 h)
-	Ready       *atomic.Bool  // /healthz answers 200 once set; nil means ready
+	// Uploads stores uploaded files (default: a service over Store and
+	// Blobs with the default file TTL).
+	Uploads *upload.Service
+
+	UploadLimit int64        // bytes of an uploaded file (default 256 MiB)
+	BodyLimit   int64        // bytes of any other body (default 1 MiB)
+	Ready       *atomic.Bool // /healthz answers 200 once set; nil means ready
 	// PublicURL is the scheme and host (and path prefix, if any) download
 	// links start with; "" uses the status request's own scheme and host.
 	PublicURL string
 }
 
 type server struct {
-	cfg  Config
-	log  *slog.Logger
-	docs *docCache
+	cfg     Config
+	log     *slog.Logger
+	uploads *upload.Service
+	docs    *docCache
 }
 
 // NewServer returns the HTTP handler of the whole API.
@@ -59,10 +64,10 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 1 << 20
 	}
-	if cfg.FileTTL <= 0 {
-		cfg.FileTTL = 24 * time.Hour
+	if cfg.Uploads == nil {
+		cfg.Uploads = &upload.Service{Files: cfg.Store, Blobs: cfg.Blobs, Now: cfg.Now, Logger: cfg.Logger}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, docs: newDocCache(64<<20, 5*time.Minute)}
+	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.outer(canonical(mux))

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
@@ -20,7 +18,7 @@ var extensions = map[string]bool{"json": true, "js": true, "png": true, "zip": t
 // errFileTooLarge stops the blob write when the file part passes the limit.
 var errFileTooLarge = errors.New("file over the upload limit")
 
-// partReader reads the file part for the blob store: it fails with
+// partReader reads the file part for the upload service: it fails with
 // errFileTooLarge past max bytes and remembers a failed read of the request
 // body, so that a body cut short (the client's fault) is told apart from a
 // failing store (ours).
@@ -43,8 +41,9 @@ func (l *partReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// uploadFile is POST /uploadfile: one multipart file, streamed to the blob
-// store while it is hashed and counted.
+// uploadFile is POST /uploadfile: one multipart file, streamed to the
+// upload service while it is hashed and counted; the service records it once
+// the other parts are read and valid.
 func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.App) error {
 	// The whole body may hold the file plus small text parts. Size comes
 	// before syntax (contract 1.6): a declared length over it is 413 unread.
@@ -60,12 +59,11 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 	if err != nil {
 		return kore.ErrValidation
 	}
-	f := &store.File{ID: kore.NewHexID(), AccountID: app.AccountID, Name: "file"}
-	f.BlobKey = "uploads/" + app.AccountID + "/" + f.ID
-	stored := false
+	var f *store.File // the written file, once the file part is read
+	name := "file"
 	cleanup := func() {
-		if stored {
-			if err := s.cfg.Blobs.Delete(r.Context(), f.BlobKey); err != nil {
+		if f != nil {
+			if err := s.uploads.Discard(r.Context(), f); err != nil {
 				s.log.WarnContext(r.Context(), "delete refused upload", "request_id", requestID(r), "error", err)
 			}
 		}
@@ -87,16 +85,15 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 		}
 		switch part.FormName() {
 		case "file":
-			if stored {
+			if f != nil {
 				cleanup()
 				return kore.ErrValidation
 			}
-			if name := baseName(part.FileName()); name != "" {
-				f.Name = name
+			if n := baseName(part.FileName()); n != "" {
+				name = n
 			}
-			h := sha1.New()
 			pr := &partReader{r: part, max: s.cfg.UploadLimit}
-			n, err := s.cfg.Blobs.Write(r.Context(), f.BlobKey, io.TeeReader(pr, h))
+			written, err := s.uploads.Write(r.Context(), app.AccountID, pr)
 			var mbe *http.MaxBytesError
 			switch {
 			case errors.Is(err, errFileTooLarge) || errors.As(pr.readErr, &mbe):
@@ -106,8 +103,7 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 			case err != nil:
 				return err
 			}
-			stored = true
-			f.Size, f.SHA1 = n, hex.EncodeToString(h.Sum(nil))
+			f = written
 		case "fileContext", "fileExtension":
 			v, err := io.ReadAll(io.LimitReader(part, 1025))
 			if err != nil || len(v) > 1024 {
@@ -138,18 +134,16 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 			}
 		}
 	}
-	if !stored || f.Size == 0 || ctx == "" || !extensions[ext] {
+	if f == nil || f.Size == 0 || ctx == "" || !extensions[ext] {
 		cleanup()
 		return kore.ErrValidation
 	}
-	f.Context, f.Extension = ctx, ext
-	f.CreatedOn = s.cfg.Now().UTC()
-	f.ExpiresOn = f.CreatedOn.Add(s.cfg.FileTTL)
-	if err := s.cfg.Store.CreateFile(r.Context(), f); err != nil {
+	f.Name, f.Context, f.Extension = name, ctx, ext
+	if err := s.uploads.Save(r.Context(), f); err != nil {
 		cleanup()
 		return err
 	}
-	writeJSON(w, http.StatusOK, marshal(struct {
+	writeJSON(w, http.StatusOK, kore.Encode(struct {
 		FileID   string `json:"fileId"`
 		Hash     string `json:"hash"`
 		FileName string `json:"fileName"`

@@ -19,7 +19,7 @@ func (s *server) listVersions(w http.ResponseWriter, r *http.Request, app *store
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, marshal(struct {
+	writeJSON(w, http.StatusOK, kore.Encode(struct {
 		BotID    string                 `json:"botId"`
 		Versions []importer.VersionInfo `json:"versions"`
 	}{botID, vs}))
@@ -41,7 +41,7 @@ func (s *server) restoreVersion(w http.ResponseWriter, r *http.Request, app *sto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, marshal(struct {
+	writeJSON(w, http.StatusOK, kore.Encode(struct {
 		BotID   string                `json:"botId"`
 		Version *importer.VersionInfo `json:"version"`
 	}{botID, info}))

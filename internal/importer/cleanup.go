@@ -7,8 +7,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// CleanupArgs is the periodic job that deletes expired uploads and import
-// requests past their retention.
+// CleanupArgs is the periodic job that deletes import requests past their
+// retention. Expired uploads are the upload service's (upload.CleanupArgs).
 type CleanupArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -28,25 +28,12 @@ func (s *Service) CleanupWorker(retention time.Duration) river.Worker[CleanupArg
 
 // Work deletes in bounded batches; the next run picks up the rest.
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	st, now := w.s.cfg.Store, w.s.cfg.Now()
-	files, err := st.ExpiredFiles(ctx, now, 500)
+	n, err := w.s.cfg.Store.DeleteFinishedImports(ctx, w.s.cfg.Now().Add(-w.retention), 1000)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if err := w.s.cfg.Blobs.Delete(ctx, f.BlobKey); err != nil {
-			return err
-		}
-		if err := st.DeleteFile(ctx, f.ID); err != nil {
-			return err
-		}
-	}
-	n, err := st.DeleteFinishedImports(ctx, now.Add(-w.retention), 1000)
-	if err != nil {
-		return err
-	}
-	if len(files) > 0 || n > 0 {
-		w.s.log.InfoContext(ctx, "cleanup", "expired_files", len(files), "old_imports", n)
+	if n > 0 {
+		w.s.log.InfoContext(ctx, "import cleanup", "old_imports", n)
 	}
 	return nil
 }

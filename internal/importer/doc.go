@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 
@@ -84,15 +83,7 @@ func newDoc(id, streamRefID, createdBy, botName, streamID string, created time.T
 
 // Encode writes the document as clients receive it: no HTML escaping, no
 // trailing newline.
-func (d *Doc) Encode() []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
-		panic(err) // Doc holds only strings, ints and bools
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
+func (d *Doc) Encode() []byte { return kore.Encode(d) }
 
 // DecodeDoc reads a stored document.
 func DecodeDoc(b []byte) (*Doc, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/upload"
 )
 
 // Config is the importer's dependencies and limits.
@@ -32,6 +33,9 @@ type Config struct {
 	Blobs  *blob.Store
 	Logger *slog.Logger
 	Now    func() time.Time // defaults to time.Now
+	// Uploads finds the uploaded files a request names (default: a service
+	// over Store and Blobs).
+	Uploads *upload.Service
 
 	MaxProblems int              // problems kept per severity in a status entry (default 100)
 	Zip         exportzip.Limits // export zip bounds
@@ -66,6 +70,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.SaveEvery <= 0 {
 		cfg.SaveEvery = 100 * time.Millisecond
+	}
+	if cfg.Uploads == nil {
+		cfg.Uploads = &upload.Service{Files: cfg.Store, Blobs: cfg.Blobs}
 	}
 	return &Service{cfg: cfg, log: cfg.Logger}
 }
@@ -159,16 +166,10 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	return imp.Doc, nil
 }
 
-// file returns an uploaded file the account may use now, or ErrFileID.
+// file returns an uploaded file the account may use now, or
+// kore.ErrFileID (upload.Service.Usable).
 func (s *Service) file(ctx context.Context, accountID, id string, now time.Time) (*store.File, error) {
-	if !kore.IsHexID(id) {
-		return nil, kore.ErrFileID
-	}
-	f, err := s.cfg.Store.File(ctx, accountID, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !now.Before(f.ExpiresOn)) {
-		return nil, kore.ErrFileID
-	}
-	return f, err
+	return s.cfg.Uploads.Usable(ctx, accountID, id, now)
 }
 
 // peek reads just enough of the upload to refuse an old Universal Bot and

@@ -14,7 +14,7 @@ import (
 )
 
 // ErrVersion answers an unknown version number (botport extension).
-var ErrVersion = &kore.Error{Status: 404, Msg: "Invalid version", Code: 404}
+var ErrVersion = kore.ErrVersion
 
 // VersionInfo describes one committed version of a bot.
 type VersionInfo struct {

@@ -1,62 +1,108 @@
 package kore
 
-import (
-	"fmt"
-	"strconv"
+import "fmt"
+
+// Error codes: the kinds of refusal the platform's catalogue knows (contract
+// section 3). They are stable names that carry no transport: httpapi alone
+// maps each to an HTTP status and the envelope's numeric code, in one table.
+// Several errors share a code when the platform answers them alike.
+const (
+	// EUNAUTHORIZED: no token, a refused token, or a scope the app lacks.
+	EUNAUTHORIZED = "unauthorized"
+	// EJTI: a JTI rule of an app that enforces them (contract 2.3).
+	EJTI = "jti"
+	// ENOTFOUND: no such route, download link or version.
+	ENOTFOUND = "not_found"
+	// EMETHOD: a known path asked with another method.
+	EMETHOD = "method_not_allowed"
+	// EINVALID: a body that does not parse, or a field rule broken.
+	EINVALID = "invalid"
+	// EUNKNOWNID: an id (file, bot, request) the caller cannot use: unknown,
+	// malformed, expired or another account's.
+	EUNKNOWNID = "unknown_id"
+	// ENOSELECTION: import or export options that select no component.
+	ENOSELECTION = "no_selection"
+	// EUNSUPPORTED: content in a format no longer supported, imported as a
+	// new bot.
+	EUNSUPPORTED = "unsupported"
+	// EUNSUPPORTEDEXISTING: the same, imported into an existing bot, which
+	// the platform answers differently.
+	EUNSUPPORTEDEXISTING = "unsupported_existing"
+	// EGONE: a genuine download link past its expiry.
+	EGONE = "gone"
+	// ETOOLARGE: an upload or a body over its limit.
+	ETOOLARGE = "too_large"
+	// ERATELIMIT: a rate limit reached.
+	ERATELIMIT = "rate_limit"
+	// EINTERNAL: a fault of botport's; its cause is only logged.
+	EINTERNAL = "internal"
 )
 
-// Error is an answer from the platform's error catalogue: an HTTP status and
-// the single element of the {"errors":[{"msg","code"}]} envelope. Handlers
-// return *Error values; anything else that reaches the HTTP layer is a bug and
-// becomes 500 Internal Server Error, with the cause only logged.
-type Error struct {
-	Status int    // HTTP status
-	Msg    string // envelope msg, exact platform text
-	Code   int    // envelope code
+// Codes lists every error code, for the tests that keep the HTTP table
+// complete.
+var Codes = []string{
+	EUNAUTHORIZED, EJTI, ENOTFOUND, EMETHOD, EINVALID, EUNKNOWNID, ENOSELECTION,
+	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EINTERNAL,
 }
 
-func (e *Error) Error() string { return strconv.Itoa(e.Status) + " " + e.Msg }
+// Error is a refusal from the platform's error catalogue: a code for the
+// kind of refusal and the message clients see, verbatim as the platform
+// words it. Domain packages return *Error values; anything else that reaches
+// the HTTP layer is a fault and is answered EINTERNAL, its cause only logged.
+type Error struct {
+	Code string // one of the E… codes
+	Msg  string // the envelope's msg
+}
 
-// The catalogue (contract section 3). Messages are the platform's, verbatim.
+func (e *Error) Error() string { return e.Code + ": " + e.Msg }
+
+// The catalogue (contract sections 3.2 and 3.3). Messages are the
+// platform's, verbatim.
 var (
-	ErrNoCredentials  = &Error{401, "Invalid SDK credentials", 4002}
-	ErrBadCredentials = &Error{401, "Invalid SDK credentials", 4002}
-	ErrNotJWT         = &Error{401, "Invalid JWT token", 4002}
-	ErrScope          = &Error{401, "Permission denied. Scope is incorrect!", 4002}
-	ErrNotFound       = &Error{404, "Not Found", 404}
-	ErrMethod         = &Error{405, "Method Not Allowed", 405}
-	ErrValidation     = &Error{412, "Validation errors/ Invalid arguments", 412}
-	ErrFileID         = &Error{400, "Invalid file id", 400}
-	ErrStreamID       = &Error{400, "Invalid StreamId", 400}
-	ErrRequestID      = &Error{400, "Invalid request ID", 400}
-	ErrNoComponent    = &Error{400, "Please select at least one component", 400}
-	ErrGone           = &Error{410, "Download link expired", 410}
-	ErrInternal       = &Error{500, "Internal Server Error", 500}
+	ErrNoCredentials  = &Error{EUNAUTHORIZED, "Invalid SDK credentials"}
+	ErrBadCredentials = &Error{EUNAUTHORIZED, "Invalid SDK credentials"}
+	ErrNotJWT         = &Error{EUNAUTHORIZED, "Invalid JWT token"}
+	ErrScope          = &Error{EUNAUTHORIZED, "Permission denied. Scope is incorrect!"}
+	ErrNotFound       = &Error{ENOTFOUND, "Not Found"}
+	ErrMethod         = &Error{EMETHOD, "Method Not Allowed"}
+	ErrValidation     = &Error{EINVALID, "Validation errors/ Invalid arguments"}
+	ErrFileID         = &Error{EUNKNOWNID, "Invalid file id"}
+	ErrStreamID       = &Error{EUNKNOWNID, "Invalid StreamId"}
+	ErrRequestID      = &Error{EUNKNOWNID, "Invalid request ID"}
+	ErrNoComponent    = &Error{ENOSELECTION, "Please select at least one component"}
+	ErrGone           = &Error{EGONE, "Download link expired"}
+	ErrInternal       = &Error{EINTERNAL, "Internal Server Error"}
 
-	ErrJTIRequired = &Error{401, `error verifying the jwt: "jti" claim is required`, 401}
-	ErrJTIExpiry   = &Error{401, `error verifying the jwt: if "jti" claim "exp" must be <= 1 hour(s)`, 401}
-	ErrJTIReplay   = &Error{401, `error verifying the jwt: possibly a replay`, 401}
+	ErrJTIRequired = &Error{EJTI, `error verifying the jwt: "jti" claim is required`}
+	ErrJTIExpiry   = &Error{EJTI, `error verifying the jwt: if "jti" claim "exp" must be <= 1 hour(s)`}
+	ErrJTIReplay   = &Error{EJTI, `error verifying the jwt: possibly a replay`}
 
-	ErrRateMinute = &Error{429, "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.", 429}
-	ErrRateHour   = &Error{429, "You've exceeded the hourly rate limit. Please wait for sometime before retrying.", 429}
+	ErrRateMinute = &Error{ERATELIMIT, "You've exceeded the per-minute rate limit. Please wait for sometime before retrying."}
+	ErrRateHour   = &Error{ERATELIMIT, "You've exceeded the hourly rate limit. Please wait for sometime before retrying."}
+
+	// ErrVersion answers an unknown version number (botport's versions
+	// extension).
+	ErrVersion = &Error{ENOTFOUND, "Invalid version"}
 )
 
 // universalBotMsg is the platform's refusal of old-format Universal Bots.
 const universalBotMsg = "The file contains the definition of the Universal Bots built using an older version. This version is no longer supported and the file cannot be imported."
 
-// ErrUniversalBot is the refusal for an import as a new bot (400); an import
-// into an existing bot uses ErrUniversalBotExisting (422).
+// ErrUniversalBot is the refusal of an old-format Universal Bot imported as
+// a new bot; an import into an existing bot gets ErrUniversalBotExisting,
+// which the platform answers with another status.
 var (
-	ErrUniversalBot         = &Error{400, universalBotMsg, 400}
-	ErrUniversalBotExisting = &Error{422, universalBotMsg, 422}
+	ErrUniversalBot         = &Error{EUNSUPPORTED, universalBotMsg}
+	ErrUniversalBotExisting = &Error{EUNSUPPORTEDEXISTING, universalBotMsg}
 )
 
-// ErrUploadTooLarge is the 413 for an upload over limit bytes.
+// ErrUploadTooLarge is the refusal of an upload over limit bytes (ETOOLARGE).
 func ErrUploadTooLarge(limit int64) *Error {
-	return &Error{413, fmt.Sprintf("File too large: the limit is %d bytes", limit), 413}
+	return &Error{ETOOLARGE, fmt.Sprintf("File too large: the limit is %d bytes", limit)}
 }
 
-// ErrBodyTooLarge is the 413 for a request body over limit bytes.
+// ErrBodyTooLarge is the refusal of a request body over limit bytes
+// (ETOOLARGE).
 func ErrBodyTooLarge(limit int64) *Error {
-	return &Error{413, fmt.Sprintf("Request body too large: the limit is %d bytes", limit), 413}
+	return &Error{ETOOLARGE, fmt.Sprintf("Request body too large: the limit is %d bytes", limit)}
 }
