@@ -30,7 +30,7 @@ const RequestType = "Botexport"
 
 // Config is the exporter's dependencies and limits.
 type Config struct {
-	Store  store.Store
+	Store  Store
 	Blobs  *blob.Store
 	Logger *slog.Logger
 	Now    func() time.Time // defaults to time.Now

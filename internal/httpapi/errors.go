@@ -43,7 +43,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r), "method", r.Method,
 			"path", r.URL.Path, "error", err)
 	}
-	if ke.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+	if (ke.Status == http.StatusTooManyRequests || ke.Status == http.StatusConflict) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeKoreError(w, ke)
