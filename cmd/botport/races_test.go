@@ -10,6 +10,7 @@ import (
 
 	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/fixture"
+	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/store/postgres/pgtest"
 )
 
@@ -107,5 +108,57 @@ func TestWritesRaceImports(t *testing.T) {
 				t.Errorf("%d versions, want %d (first import, %d imports, %d writes)", len(vs), want, imports, writes)
 			}
 		})
+	}
+}
+
+// TestHeldBotAnswersBusy: while an import holds a bot (it lost the commit
+// race and merges again), a bot-functions write or a restore waits for it,
+// within a bound, and then answers 409 with Retry-After in the Kore
+// envelope, changing nothing; once the hold ends, both go through.
+func TestHeldBotAnswersBusy(t *testing.T) {
+	ts := startServer(t)
+	c := ts.client()
+	ctx := context.Background()
+	first, err := c.ImportNew(ctx, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	botID := wait(t, c, first.ID).StreamID
+	script := uploadPath(t, c, writeTemp(t, "Functions.js", []byte("function hello() { return 'hi'; }\n")))
+	st := openStore(t, ts)
+	holder := store.StagedBy{Kind: store.StagedByImport, ID: first.ID}
+	now := time.Now()
+	if err := st.HoldBot(ctx, ts.AccountID, botID, holder, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tok := mustToken(t, c)
+	requests := []struct{ name, path, body string }{
+		{"bot functions", "/api/public/bot/" + botID + "/import/botfunctions", `[{"fileName":"Functions.js","fileId":"` + script + `"}]`},
+		{"restore", "/api/botport/bots/" + botID + "/versions/1/restore", ``},
+	}
+	var wg sync.WaitGroup
+	for _, rq := range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, body := rawRequest(t, "POST", ts.URL+rq.path, map[string]string{"auth": tok, "Content-Type": "application/json"}, strings.NewReader(rq.body))
+			want := `{"errors":[{"msg":"The bot is being changed by an import; retry shortly","code":409}]}`
+			if resp.StatusCode != 409 || string(body) != want || resp.Header.Get("Retry-After") == "" {
+				t.Errorf("%s on a held bot: %d %s (Retry-After %q), want 409 %s with Retry-After", rq.name, resp.StatusCode, body, resp.Header.Get("Retry-After"), want)
+			}
+		}()
+	}
+	wg.Wait()
+	if vs, err := c.Versions(ctx, botID); err != nil || len(vs) != 1 {
+		t.Errorf("versions after refused writes: %d, %v; want 1", len(vs), err)
+	}
+	if err := st.HoldBot(ctx, ts.AccountID, botID, holder, time.Now(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, rq := range requests {
+		resp, body := rawRequest(t, "POST", ts.URL+rq.path, map[string]string{"auth": tok, "Content-Type": "application/json"}, strings.NewReader(rq.body))
+		if resp.StatusCode != 200 {
+			t.Errorf("%s once the hold ended: %d %s", rq.name, resp.StatusCode, body)
+		}
 	}
 }

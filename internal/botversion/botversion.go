@@ -96,10 +96,6 @@ func New(cfg Config) *Writer {
 	return &Writer{cfg: cfg, log: cfg.Logger, sleep: sleep}
 }
 
-// RetryAfter is how long a writer answered ErrBusy should wait before
-// trying again, for the Retry-After header.
-func (w *Writer) RetryAfter() time.Duration { return max(time.Second, w.cfg.BusyWait) }
-
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

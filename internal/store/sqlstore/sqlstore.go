@@ -81,13 +81,6 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func nullMS(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
-}
-
 // bytesArg passes b as a non-NULL value: a nil []byte would be written as
 // NULL into NOT NULL columns.
 func bytesArg(b []byte) []byte {
