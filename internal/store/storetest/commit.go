@@ -160,6 +160,36 @@ func testCommit(t *testing.T, open opener) {
 		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
 	})
 
+	t.Run("ErrNotFoundAndFaults", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		acct := newAccount(t, s)
+		b, _ := commitNewBot(t, s, acct.ID, testLayout, base, sampleRecords()...)
+		cur := getBot(t, s, acct.ID, b.ID)
+		// An existing bot that does not exist (or is another account's).
+		ghost := botRow(acct.ID, kore.NewBotID())
+		vid := stage(t, s, acct.ID, ghost.ID, "", testLayout, sampleRecords()[:1]...)
+		err := s.CommitVersion(t.Context(), &store.Commit{Bot: ghost, VersionID: vid, At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion into a bot that does not exist")
+		other := newAccount(t, s)
+		foreign := *cur
+		foreign.AccountID = other.ID
+		v2 := stage(t, s, acct.ID, b.ID, "", testLayout, sampleRecords()[:1]...)
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: &foreign, VersionID: v2, At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion into another account's bot")
+		// An unknown staged version.
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: kore.NewHexID(), At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion of an unknown version")
+		// A version staged for another bot is a fault, not a sentinel.
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: vid, At: base})
+		if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotPending) {
+			t.Errorf("CommitVersion of another bot's staged version: %v, want a fault", err)
+		}
+		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
+		wantStaged(t, s, acct.ID, vid)
+		wantStaged(t, s, acct.ID, v2)
+	})
+
 	t.Run("NewBotWithTakenID", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

@@ -64,10 +64,9 @@ func testExports(t *testing.T, open opener) {
 		a := newAccount(t, s)
 		bot := newBot(t, s, a.ID, base)
 		e := newExport(a.ID, bot.ID, bot.VersionID, base)
-		err := s.CreateExport(t.Context(), e, func(context.Context, *sql.Tx) error { return errors.New("queue down") })
-		if err == nil {
-			t.Fatal("CreateExport succeeded although enqueue failed")
-		}
+		errQueue := errors.New("queue down")
+		err := s.CreateExport(t.Context(), e, func(context.Context, *sql.Tx) error { return errQueue })
+		wantErrIs(t, err, errQueue, "CreateExport with a failing enqueue")
 		_, err = s.Export(t.Context(), a.ID, e.ID)
 		wantErrIs(t, err, store.ErrNotFound, "Export after a failed CreateExport")
 	})
