@@ -129,8 +129,8 @@ func (db *DB) lockPendingImport(ctx context.Context, tx *sql.Tx, id string) erro
 	return nil
 }
 
-// seal makes a staged version committed version number, with its content
-// hash.
+// seal makes a staged version the committed version number, with its
+// content hash, which it returns.
 func seal(ctx context.Context, tx *sql.Tx, vid string, layout []byte, number int, at time.Time) (string, error) {
 	hash, err := contentHash(ctx, tx, vid, layout)
 	if err != nil {
@@ -138,7 +138,7 @@ func seal(ctx context.Context, tx *sql.Tx, vid string, layout []byte, number int
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE versions SET num = $2, content_hash = $3, committed_on = $4 WHERE id = $1`,
 		vid, number, hash, ms(at)); err != nil {
-		if uniqueViolation(err) { // the bot row was not held: a bug
+		if uniqueViolation(err) { // two commits creating one bot (an existing bot's row is held)
 			return "", fmt.Errorf("commit version %d: %w", number, store.ErrConflict)
 		}
 		return "", fmt.Errorf("commit version: %w", err)
