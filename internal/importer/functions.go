@@ -79,7 +79,8 @@ func (s *Service) ImportFunctions(ctx context.Context, app *store.App, botID str
 		return nil, versionWriteError(err)
 	}
 	s.log.InfoContext(ctx, "bot functions imported", "bot", botID, "scripts", len(recs), "version", v.Number, "app", app.ID)
-	return &FunctionsResult{ID: kore.NewHexID(), CreatedOn: now}, nil
+	// The answer's createdOn is the new version's, as the versions list shows it.
+	return &FunctionsResult{ID: kore.NewHexID(), CreatedOn: v.CommittedOn}, nil
 }
 
 // versionWriteError is the answer to a synchronous version write's error.
