@@ -89,7 +89,7 @@ func Limit(ctx context.Context, st store.Store, accountID, dir string) (time.Dur
 		recs = append(recs, store.Record{File: f, Kind: "bench", Ident: f, Hash: sum[:], Body: b})
 	}
 	vid := kore.NewHexID()
-	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: kore.NewBotID(), AccountID: accountID, ImportID: "bench-" + vid, CreatedOn: time.Now()}); err != nil {
+	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: kore.NewBotID(), AccountID: accountID, StagedBy: store.StagedBy{Kind: "bench", ID: vid}, CreatedOn: time.Now()}); err != nil {
 		return 0, err
 	}
 	if err := st.PutRecords(ctx, accountID, vid, recs); err != nil {

@@ -26,7 +26,7 @@ import (
 
 // Config is the exporter's dependencies and limits.
 type Config struct {
-	Store  store.Store
+	Store  Store
 	Blobs  *blob.Store
 	Logger *slog.Logger
 	Now    func() time.Time // defaults to time.Now

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/botport/botport/internal/store"
 )
 
 // docCache keeps the status documents of finished imports, which never
@@ -70,15 +72,10 @@ func etagOf(doc []byte) string {
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
-// finalDoc reports whether a status document is terminal. Documents start
-// {"_id":"bir-…","status":"…": the first status member is the top level's.
-func finalDoc(doc []byte) bool {
-	i := bytes.Index(doc, []byte(`"status":"`))
-	if i < 0 {
-		return false
-	}
-	rest := doc[i+len(`"status":"`):]
-	return bytes.HasPrefix(rest, []byte(`success"`)) || bytes.HasPrefix(rest, []byte(`failure"`))
+// finalStatus reports whether an import's status is final: its document
+// never changes again, so it can be cached.
+func finalStatus(status string) bool {
+	return status == store.StatusSuccess || status == store.StatusFailure
 }
 
 // etagMatches reports whether an If-None-Match header names etag.

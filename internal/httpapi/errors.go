@@ -33,6 +33,7 @@ var answers = map[string]answer{
 	kore.EGONE:                {http.StatusGone, 410},
 	kore.ETOOLARGE:            {http.StatusRequestEntityTooLarge, 413},
 	kore.ERATELIMIT:           {http.StatusTooManyRequests, 429},
+	kore.EBUSY:                {http.StatusConflict, 409},
 	kore.EINTERNAL:            {http.StatusInternalServerError, 500},
 }
 
@@ -75,14 +76,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeKoreError sends ke in the envelope with the status its code maps to;
-// rate-limit answers carry Retry-After (1 s unless the handler set one).
+// rate-limit and busy answers carry Retry-After (1 s unless the handler set
+// one).
 // A code missing from the table is answered 500.
 func writeKoreError(w http.ResponseWriter, ke *kore.Error) {
 	a, ok := answers[ke.Code]
 	if !ok {
 		ke, a = kore.ErrInternal, answers[kore.EINTERNAL]
 	}
-	if a.status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+	if (a.status == http.StatusTooManyRequests || a.status == http.StatusConflict) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, a.status, kore.Encode(envelope{Errors: [1]envelopeItem{{Msg: ke.Msg, Code: a.code}}}))

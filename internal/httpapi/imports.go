@@ -157,7 +157,7 @@ func (s *server) importStatus(w http.ResponseWriter, r *http.Request, app *store
 	key, now := app.AccountID+"/"+bir, s.cfg.Now()
 	e, ok := s.docs.get(key, now)
 	if !ok {
-		doc, err := s.cfg.Store.ImportDoc(r.Context(), app.AccountID, bir)
+		doc, status, err := s.cfg.Store.ImportDoc(r.Context(), app.AccountID, bir)
 		if errors.Is(err, store.ErrNotFound) {
 			return kore.ErrRequestID
 		}
@@ -165,7 +165,7 @@ func (s *server) importStatus(w http.ResponseWriter, r *http.Request, app *store
 			return err
 		}
 		e = docEntry{doc: doc, etag: etagOf(doc), at: now}
-		if finalDoc(doc) { // finished imports never change
+		if finalStatus(status) { // finished imports never change
 			s.docs.put(key, e)
 		}
 	}

@@ -17,7 +17,7 @@ const (
 
 // batcher writes records to a staged version in bounded batches.
 type batcher struct {
-	st        store.Store
+	st        recordWriter
 	accountID string
 	vid       string
 	recs      []store.Record
@@ -25,10 +25,20 @@ type batcher struct {
 	n         int // records written
 }
 
-func (b *batcher) put(ctx context.Context, r *botdef.Record) error {
+// recordWriter is what a batcher writes to.
+type recordWriter interface {
+	PutRecords(ctx context.Context, accountID, versionID string, recs []store.Record) error
+}
+
+// storeRecord is a parsed record as the store keeps it, hashed.
+func storeRecord(r *botdef.Record) store.Record {
 	sum := sha256.Sum256(r.Body)
-	b.recs = append(b.recs, store.Record{File: r.File, Member: r.Member, Seq: r.Seq, Kind: r.Kind, Ident: r.Ident,
-		RefID: r.RefID, Name: r.Name, Count: r.Count, Hash: sum[:], Body: r.Body})
+	return store.Record{File: r.File, Member: r.Member, Seq: r.Seq, Kind: r.Kind, Ident: r.Ident,
+		RefID: r.RefID, Name: r.Name, Count: r.Count, Hash: sum[:], Body: r.Body}
+}
+
+func (b *batcher) put(ctx context.Context, r *botdef.Record) error {
+	b.recs = append(b.recs, storeRecord(r))
 	b.bytes += len(r.Body)
 	if len(b.recs) >= batchRecords || b.bytes >= batchBytes {
 		return b.flush(ctx)

@@ -47,7 +47,7 @@ func (r *run) finishDryRun(ctx context.Context) error {
 	if err := st.FinishImport(ctx, r.imp.ID, store.StatusSuccess, r.doc.Encode(), r.s.cfg.Now()); err != nil {
 		return err
 	}
-	if err := st.DiscardStaged(ctx, r.imp.ID); err != nil {
+	if err := r.s.versions.Discard(ctx, r.stagedBy()); err != nil {
 		r.s.log.WarnContext(ctx, "discard staged version", "import", r.imp.ID, "error", err)
 	}
 	r.s.log.InfoContext(ctx, "dry run finished", "import", r.imp.ID, "bot", r.imp.BotID,

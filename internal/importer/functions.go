@@ -3,12 +3,12 @@ package importer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 	"unicode/utf8"
 
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/botversion"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 )
@@ -28,7 +28,8 @@ type FunctionsResult struct {
 // ImportFunctions writes bot-functions scripts into a bot at once: one new
 // version where each script replaces the one of the same name. It refuses
 // an unknown bot (Invalid StreamId) or file (Invalid file id), checking them
-// in that order, and scripts that are not UTF-8 text (412).
+// in that order, and scripts that are not UTF-8 text (412). A bot an import
+// holds while it merges again answers ErrBusy (409) after Config.BusyWait.
 func (s *Service) ImportFunctions(ctx context.Context, app *store.App, botID string, fns []Function) (*FunctionsResult, error) {
 	st, now := s.cfg.Store, s.cfg.Now()
 	if _, err := st.Bot(ctx, app.AccountID, botID); err != nil {
@@ -45,7 +46,7 @@ func (s *Service) ImportFunctions(ctx context.Context, app *store.App, botID str
 		}
 		files[i] = f
 	}
-	recs := make([]*botdef.Record, 0, len(fns))
+	recs := make([]store.Record, 0, len(fns))
 	drop := make([]store.RecordKey, 0, len(fns))
 	byName := map[string]int{}
 	for i, fn := range fns {
@@ -56,7 +57,10 @@ func (s *Service) ImportFunctions(ctx context.Context, app *store.App, botID str
 		if !utf8.Valid(b) {
 			return nil, kore.ErrValidation
 		}
-		rec := &botdef.Record{File: fn.FileName, Kind: botdef.KindBotFunction, Ident: fn.FileName, Name: fn.FileName, Body: b}
+		rec := storeRecord(&botdef.Record{File: fn.FileName, Kind: botdef.KindBotFunction, Ident: fn.FileName, Name: fn.FileName, Body: b})
+		if rec.Body == nil {
+			rec.Body = []byte{} // an empty script is a body, not a reference
+		}
 		if j, dup := byName[fn.FileName]; dup { // the later entry wins
 			recs[j] = rec
 			continue
@@ -65,64 +69,29 @@ func (s *Service) ImportFunctions(ctx context.Context, app *store.App, botID str
 		recs = append(recs, rec)
 		drop = append(drop, store.RecordKey{Kind: botdef.KindBotFunction, Ident: fn.FileName})
 	}
-	// Retry when an import commits in between: the new version must build
-	// on the bot's current one.
-	for attempt := 0; ; attempt++ {
-		err := s.writeFunctions(ctx, app, botID, recs, drop, now)
-		if !errors.Is(err, store.ErrConflict) || attempt == 4 {
-			if err != nil {
-				return nil, err
-			}
-			break
-		}
+	// One transaction copies the bot's current version (whatever it is by
+	// then: the change does not depend on it), swaps the scripts and makes
+	// the copy current; the bot keeps its layout, listing fields and icon.
+	v, err := s.versions.Write(ctx, store.StagedByFunctions, app.AccountID, botID, func(context.Context, *store.Bot) (*store.VersionWrite, error) {
+		return &store.VersionWrite{Drop: drop, Records: recs}, nil
+	})
+	if err != nil {
+		return nil, versionWriteError(err)
 	}
-	s.log.InfoContext(ctx, "bot functions imported", "bot", botID, "scripts", len(recs), "app", app.ID)
-	return &FunctionsResult{ID: kore.NewHexID(), CreatedOn: now}, nil
+	s.log.InfoContext(ctx, "bot functions imported", "bot", botID, "scripts", len(recs), "version", v.Number, "app", app.ID)
+	// The answer's createdOn is the new version's, as the versions list shows it.
+	return &FunctionsResult{ID: kore.NewHexID(), CreatedOn: v.CommittedOn}, nil
 }
 
-func (s *Service) writeFunctions(ctx context.Context, app *store.App, botID string, recs []*botdef.Record, drop []store.RecordKey, now time.Time) error {
-	st := s.cfg.Store
-	bot, err := st.Bot(ctx, app.AccountID, botID)
-	if err != nil {
-		return err
+// versionWriteError is the answer to a synchronous version write's error.
+func versionWriteError(err error) error {
+	switch {
+	case errors.Is(err, botversion.ErrBusy):
+		return ErrBusy
+	case errors.Is(err, store.ErrNotFound):
+		return kore.ErrStreamID
 	}
-	base, err := st.Version(ctx, app.AccountID, bot.VersionID)
-	if err != nil {
-		return err
-	}
-	vid := kore.NewHexID()
-	staging := "fn-" + vid // staged versions are discarded by the id of what wrote them
-	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: botID, AccountID: app.AccountID, ImportID: staging,
-		Layout: base.Layout, CreatedOn: now}); err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			if err := st.DiscardStaged(context.WithoutCancel(ctx), staging); err != nil {
-				s.log.WarnContext(ctx, "discard staged version", "bot", botID, "error", err)
-			}
-		}
-	}()
-	if err := st.CopyRecords(ctx, base.ID, vid, drop); err != nil {
-		return err
-	}
-	batch := &batcher{st: st, accountID: app.AccountID, vid: vid}
-	for _, r := range recs {
-		if err := batch.put(ctx, r); err != nil {
-			return err
-		}
-	}
-	if err := batch.flush(ctx); err != nil {
-		return err
-	}
-	bot.Icon = "" // keep the bot's icon
-	err = st.CommitVersion(ctx, &store.Commit{Bot: bot, VersionID: vid, BaseVersionID: base.ID, At: now})
-	if err != nil {
-		return fmt.Errorf("commit bot functions: %w", err)
-	}
-	ok = true
-	return nil
+	return err
 }
 
 // readBlob reads an uploaded file whole.

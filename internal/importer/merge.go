@@ -37,7 +37,7 @@ func (r *run) merge(ctx context.Context) error {
 		return err
 	}
 	vid := kore.NewHexID()
-	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: r.imp.BotID, AccountID: acct, ImportID: r.imp.ID,
+	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: r.imp.BotID, AccountID: acct, StagedBy: r.stagedBy(),
 		Layout: layout, CreatedOn: r.started}); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,13 +13,13 @@ import (
 	"github.com/botport/botport/internal/store"
 )
 
-// run is one attempt at one import.
+// run is one run of one import, from its start.
 type run struct {
 	s       *Service
 	imp     *store.Import
 	req     *Request
 	doc     *Doc
-	attempt int
+	restart bool     // an earlier run of the import may have staged versions and saved progress
 	current LogEntry // the stage in progress
 
 	bot     *store.Bot // target of an import into an existing bot
@@ -51,11 +50,9 @@ func (r *run) execute(ctx context.Context) error {
 	// sooner writes its document once, at the end.
 	r.saved = r.started
 	r.current = LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName}
-	if r.attempt > 1 {
-		// An earlier attempt may have staged a version before it stopped.
-		if err := st.DiscardStaged(ctx, r.imp.ID); err != nil {
-			return err
-		}
+	if r.restart {
+		// The document goes back to its first entry (staging the version
+		// below drops what the earlier run staged).
 		if err := r.save(ctx); err != nil {
 			return err
 		}
@@ -68,8 +65,8 @@ func (r *run) execute(ctx context.Context) error {
 		r.bot = b
 	}
 	r.vid = kore.NewHexID()
-	if err := st.StageVersion(ctx, &store.Version{ID: r.vid, BotID: r.imp.BotID, AccountID: r.imp.AccountID,
-		ImportID: r.imp.ID, Layout: []byte("{}"), CreatedOn: r.started}); err != nil {
+	if err := r.s.versions.Stage(ctx, &store.Version{ID: r.vid, BotID: r.imp.BotID, AccountID: r.imp.AccountID,
+		StagedBy: r.stagedBy(), Layout: []byte("{}"), CreatedOn: r.started}); err != nil {
 		return err
 	}
 	ok, err := r.botDefinition(ctx)
@@ -313,15 +310,19 @@ func (r *run) done(ctx context.Context, e LogEntry) error {
 	return r.save(ctx)
 }
 
+// save writes the document as it is now. Errors: store.ErrNotPending when
+// another run ended the import (nothing is left to do); faults.
 func (r *run) save(ctx context.Context) error {
 	if err := r.s.cfg.Store.SaveImportDoc(ctx, r.imp.ID, r.doc.Encode()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("import %s is no longer pending: %w", r.imp.ID, errors.Join(err, errPermanent))
-		}
-		return err
+		return fmt.Errorf("save progress: %w", err)
 	}
 	r.saved = r.s.cfg.Now()
 	return nil
+}
+
+// stagedBy is the import as the writer of its staged versions.
+func (r *run) stagedBy() store.StagedBy {
+	return store.StagedBy{Kind: store.StagedByImport, ID: r.imp.ID}
 }
 
 // fail ends the import with status failure at entry e, and drops the
@@ -331,9 +332,9 @@ func (r *run) fail(ctx context.Context, e LogEntry, summary *Summary) error {
 	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
 	r.doc.Status, r.doc.Message, r.doc.Summary = store.StatusFailure, e.Message, summary
 	if err := r.s.cfg.Store.FinishImport(ctx, r.imp.ID, store.StatusFailure, r.doc.Encode(), r.s.cfg.Now()); err != nil {
-		return err
+		return fmt.Errorf("record the failure: %w", err)
 	}
-	if err := r.s.cfg.Store.DiscardStaged(ctx, r.imp.ID); err != nil {
+	if err := r.s.versions.Discard(ctx, r.stagedBy()); err != nil {
 		r.s.log.WarnContext(ctx, "discard staged version", "import", r.imp.ID, "error", err)
 	}
 	r.s.log.InfoContext(ctx, "import failed", "import", r.imp.ID, "bot", r.imp.BotID, "stage", e.TaskType,
@@ -380,7 +381,7 @@ func (r *run) commit(ctx context.Context) error {
 		if r.incremental() {
 			// The result was merged from this version: it must still be
 			// current (a bot-functions write or a restore may have moved it;
-			// the job then runs again on the new one).
+			// the import then merges again on the new one: ErrMoved).
 			c.BaseVersionID = r.bot.VersionID
 		}
 		bot.Purpose = firstNonEmpty(d.Purpose, r.bot.Purpose)
@@ -393,18 +394,10 @@ func (r *run) commit(ctx context.Context) error {
 			c.CarryKinds = append(c.CarryKinds, botdef.KindBotFunction)
 		}
 	}
-	// A full import does not depend on the version it replaces: when a
-	// concurrent commit (another replica's bot-functions write, a restore)
-	// wins the race, commit again on top of it. An incremental import merged
-	// from a version; its job runs again.
-	for attempt := 0; ; attempt++ {
-		err := r.s.cfg.Store.CommitVersion(ctx, c)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, store.ErrConflict) || c.BaseVersionID != "" || attempt == 4 {
-			return fmt.Errorf("commit: %w", err)
-		}
+	// A full import does not depend on the version it replaces, and the
+	// commit holds the bot row: it lands on top of whatever is current.
+	if err := r.s.versions.Commit(ctx, c); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
 		"records", r.records, "dialogs", len(d.Dialogs), "queued", r.queued(), "duration", now.Sub(r.started))

@@ -185,7 +185,7 @@ func (p *pipelineEnv) bigBodies(b *testing.B, n, size int) {
 	ctx := context.Background()
 	vid := kore.NewHexID()
 	if err := p.st.StageVersion(ctx, &store.Version{ID: vid, BotID: kore.NewBotID(), AccountID: p.app.AccountID,
-		ImportID: kore.NewImportID(), CreatedOn: time.Now()}); err != nil {
+		StagedBy: store.StagedBy{Kind: store.StagedByImport, ID: kore.NewImportID()}, CreatedOn: time.Now()}); err != nil {
 		b.Fatal(err)
 	}
 	recs := make([]store.Record, n)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/botversion"
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/queue"
@@ -27,28 +28,76 @@ import (
 	"github.com/botport/botport/internal/upload"
 )
 
+// Store is what the importer needs of the store: import requests and the
+// files they use, bots and their versions to read, and the version-write
+// protocol's methods (botversion.Store). store.Store has them all.
+type Store interface {
+	botversion.Store
+
+	File(ctx context.Context, accountID, id string) (*store.File, error)
+	ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*store.File, error)
+	DeleteFile(ctx context.Context, id string) error
+
+	CreateImport(ctx context.Context, imp *store.Import, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	Import(ctx context.Context, accountID, id string) (*store.Import, error)
+	SaveImportDoc(ctx context.Context, id string, doc []byte) error
+	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
+	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
+	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
+
+	Version(ctx context.Context, accountID, versionID string) (*store.Version, error)
+	Versions(ctx context.Context, accountID, botID string) ([]*store.Version, error)
+	Records(ctx context.Context, accountID, versionID, file, member string, fn func(*store.Record) error) error
+	RecordMeta(ctx context.Context, accountID, versionID string) ([]store.Record, error)
+	Links(ctx context.Context, versionID string) ([]store.Link, error)
+
+	// Staging an import's version, between botversion's Stage and Commit.
+	PutRecords(ctx context.Context, accountID, versionID string, recs []store.Record) error
+	PutRecordRefs(ctx context.Context, accountID, versionID string, recs []store.Record) error
+	PutLinks(ctx context.Context, versionID string, links []store.Link) error
+	SetVersionLayout(ctx context.Context, versionID string, layout []byte) error
+	DiscardVersion(ctx context.Context, versionID string) error
+}
+
+// Uploads finds the uploaded files a request names (upload.Service).
+type Uploads interface {
+	// Usable returns the account's file id if it may be used at now, else
+	// kore.ErrFileID.
+	Usable(ctx context.Context, accountID, id string, now time.Time) (*store.File, error)
+}
+
 // Config is the importer's dependencies and limits.
 type Config struct {
-	Store  store.Store
+	Store  Store
 	Blobs  *blob.Store
 	Logger *slog.Logger
 	Now    func() time.Time // defaults to time.Now
 	// Uploads finds the uploaded files a request names (default: a service
 	// over Store and Blobs).
-	Uploads *upload.Service
+	Uploads Uploads
 
 	MaxProblems int              // problems kept per severity in a status entry (default 100)
 	Zip         exportzip.Limits // export zip bounds
 	MaxAttempts int              // tries of an import job after faults (default 5)
 	Timeout     time.Duration    // an import run's time limit (default 10 minutes)
 	SaveEvery   time.Duration    // least interval between progress writes (default 100 ms)
+	// BusyWait bounds how long a bot-functions write or a restore waits for
+	// a bot an import holds before answering ErrBusy (default 5 s).
+	BusyWait time.Duration
 }
+
+// ErrBusy answers a bot-functions write or a restore that waited
+// Config.BusyWait for an import merging again into the same bot (botport
+// extension: 409 with Retry-After). The write changed nothing; sending it
+// again shortly succeeds.
+var ErrBusy = kore.ErrBusy
 
 // Service accepts and runs imports.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	jobs queue.Inserter
+	cfg      Config
+	log      *slog.Logger
+	jobs     queue.Inserter
+	versions *botversion.Writer
 }
 
 // New returns a Service. Call SetJobs before Start.
@@ -71,10 +120,11 @@ func New(cfg Config) *Service {
 	if cfg.SaveEvery <= 0 {
 		cfg.SaveEvery = 100 * time.Millisecond
 	}
-	if cfg.Uploads == nil {
-		cfg.Uploads = &upload.Service{Files: cfg.Store, Blobs: cfg.Blobs}
+	if files, ok := cfg.Store.(upload.Files); ok && cfg.Uploads == nil {
+		cfg.Uploads = &upload.Service{Files: files, Blobs: cfg.Blobs}
 	}
-	return &Service{cfg: cfg, log: cfg.Logger}
+	versions := botversion.New(botversion.Config{Store: cfg.Store, Now: cfg.Now, Logger: cfg.Logger, BusyWait: cfg.BusyWait})
+	return &Service{cfg: cfg, log: cfg.Logger, versions: versions}
 }
 
 // SetJobs sets the queue imports are enqueued on. The River client is built

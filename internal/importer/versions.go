@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/kore"
@@ -42,8 +41,8 @@ func (s *Service) Versions(ctx context.Context, app *store.App, botID string) ([
 	out := make([]VersionInfo, 0, len(vs))
 	for _, v := range vs {
 		info := VersionInfo{Version: v.Number, Current: v.ID == bot.VersionID, CreatedOn: kore.FormatTime(v.CommittedOn), ContentHash: v.ContentHash}
-		if kore.IsImportID(v.ImportID) {
-			info.ImportID = v.ImportID
+		if v.StagedBy.Kind == store.StagedByImport {
+			info.ImportID = v.StagedBy.ID
 		}
 		out = append(out, info)
 	}
@@ -51,74 +50,46 @@ func (s *Service) Versions(ctx context.Context, app *store.App, botID string) ([
 }
 
 // Restore makes the content of an earlier version current again, as a new
-// version: history is never rewritten. It serializes with imports through
-// the bot's version (an import that merged from the replaced version runs
-// again on the restored one).
+// version: history is never rewritten. The copy and the commit are one
+// transaction (botversion.Write), so a restore never loses a race; an
+// incremental import that merged from the replaced version merges again on
+// the restored one. Errors: kore.ErrStreamID, ErrVersion, ErrBusy (an
+// import held the bot past Config.BusyWait); faults.
 func (s *Service) Restore(ctx context.Context, app *store.App, botID string, number int) (*VersionInfo, error) {
 	st := s.cfg.Store
-	for attempt := 0; ; attempt++ {
-		bot, err := st.Bot(ctx, app.AccountID, botID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, kore.ErrStreamID
-		}
-		if err != nil {
-			return nil, err
-		}
-		vs, err := st.Versions(ctx, app.AccountID, botID)
-		if err != nil {
-			return nil, err
-		}
-		var from *store.Version
-		for _, v := range vs {
-			if v.Number == number {
-				from = v
-			}
-		}
-		if from == nil {
-			return nil, ErrVersion
-		}
-		info, err := s.restore(ctx, app, bot, from)
-		if errors.Is(err, store.ErrConflict) && attempt < 4 {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.log.InfoContext(ctx, "version restored", "bot", botID, "from", number, "version", info.Version, "app", app.ID)
-		return info, nil
+	bot, err := st.Bot(ctx, app.AccountID, botID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, kore.ErrStreamID
 	}
-}
-
-func (s *Service) restore(ctx context.Context, app *store.App, bot *store.Bot, from *store.Version) (*VersionInfo, error) {
-	st, now := s.cfg.Store, s.cfg.Now()
-	vid := kore.NewHexID()
-	staging := "restore-" + vid
-	if err := st.StageVersion(ctx, &store.Version{ID: vid, BotID: bot.ID, AccountID: app.AccountID, ImportID: staging,
-		Layout: from.Layout, CreatedOn: now}); err != nil {
-		return nil, err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = st.DiscardStaged(context.WithoutCancel(ctx), staging)
-		}
-	}()
-	if err := st.CopyRecords(ctx, from.ID, vid, nil); err != nil {
-		return nil, err
-	}
-	// The bot's listing fields follow the restored content; its name never
-	// changes.
-	if err := s.describe(ctx, app.AccountID, from.ID, bot); err != nil {
-		return nil, err
-	}
-	if err := st.CommitVersion(ctx, &store.Commit{Bot: bot, VersionID: vid, BaseVersionID: bot.VersionID, At: now}); err != nil {
-		return nil, fmt.Errorf("commit restore: %w", err)
-	}
-	committed = true
-	v, err := st.Version(ctx, app.AccountID, vid)
 	if err != nil {
 		return nil, err
 	}
+	vs, err := st.Versions(ctx, app.AccountID, botID)
+	if err != nil {
+		return nil, err
+	}
+	var from *store.Version
+	for _, v := range vs {
+		if v.Number == number {
+			from = v
+		}
+	}
+	if from == nil {
+		return nil, ErrVersion
+	}
+	// The bot's listing fields follow the restored content; its name never
+	// changes. Versions are immutable, so they can be read before the write.
+	fields := *bot
+	if err := s.describe(ctx, app.AccountID, from.ID, &fields); err != nil {
+		return nil, err
+	}
+	v, err := s.versions.Write(ctx, store.StagedByRestore, app.AccountID, botID, func(context.Context, *store.Bot) (*store.VersionWrite, error) {
+		return &store.VersionWrite{From: from.ID, Bot: &fields}, nil
+	})
+	if err != nil {
+		return nil, versionWriteError(err)
+	}
+	s.log.InfoContext(ctx, "version restored", "bot", botID, "from", number, "version", v.Number, "app", app.ID)
 	return &VersionInfo{Version: v.Number, Current: true, CreatedOn: kore.FormatTime(v.CommittedOn), ContentHash: v.ContentHash,
 		RestoredOf: from.Number}, nil
 }

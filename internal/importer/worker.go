@@ -5,94 +5,119 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
-	"github.com/botport/botport/internal/blob"
+	"github.com/botport/botport/internal/botversion"
+	"github.com/botport/botport/internal/jobrun"
 	"github.com/botport/botport/internal/store"
 )
 
-// queueWait is how long an import waits before checking again whether an
-// earlier import into the same bot has finished.
-const queueWait = 250 * time.Millisecond
+// maxMerges bounds how many times one attempt builds an incremental import
+// again because another write moved the bot's version first. From the
+// second time on the import holds the bot, so synchronous writes wait for
+// it; a third loss means the hold lapsed, and the job goes back to River.
+const maxMerges = 3
 
-type worker struct {
-	river.WorkerDefaults[ImportArgs]
-	s *Service
+// Worker returns the River worker that runs imports (jobrun: an import
+// waits behind earlier imports into its bot, and its last attempt records a
+// failure document, so no import stays pending forever).
+func (s *Service) Worker() river.Worker[ImportArgs] {
+	return jobrun.New(jobrun.Config[ImportArgs]{Name: "import", Load: s.loadTask, Timeout: s.cfg.Timeout, Logger: s.log})
 }
 
-// Worker returns the River worker that runs imports.
-func (s *Service) Worker() river.Worker[ImportArgs] { return &worker{s: s} }
+// importTask is one import request's job.
+type importTask struct {
+	s   *Service
+	imp *store.Import
+	r   *run // the latest run, for the stage a failure names
+}
 
-// Timeout implements river.Worker: an import may run this long.
-func (w *worker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.s.cfg.Timeout }
-
-// Work runs one import from its start. It returns nil once the import has
-// reached success or failure; an error asks River to retry after a fault
-// (the database or blob store failed, the process was stopping). The last
-// attempt turns a fault into a failure document, so no import stays
-// pending forever.
-func (w *worker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
-	s := w.s
-	imp, err := s.cfg.Store.Import(ctx, job.Args.AccountID, job.Args.ImportID)
-	if errors.Is(err, store.ErrNotFound) {
-		s.log.WarnContext(ctx, "import job for a missing request", "import", job.Args.ImportID)
-		return nil
-	}
+func (s *Service) loadTask(ctx context.Context, args ImportArgs) (jobrun.Task, error) {
+	imp, err := s.cfg.Store.Import(ctx, args.AccountID, args.ImportID)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("import %s: %w", args.ImportID, err)
 	}
-	if imp.Status != store.StatusPending {
-		return nil
+	return &importTask{s: s, imp: imp}, nil
+}
+
+// Pending implements jobrun.Task.
+func (t *importTask) Pending() bool { return t.imp.Status == store.StatusPending }
+
+// Ahead implements jobrun.Task: imports into one bot run one at a time, in
+// acceptance order; a new bot has no earlier imports.
+func (t *importTask) Ahead(ctx context.Context) (int, error) {
+	if t.imp.NewBot {
+		return 0, nil
 	}
-	if !imp.NewBot {
-		earlier, err := s.cfg.Store.ImportQueuedBefore(ctx, imp.BotID, imp.Seq)
+	return t.s.cfg.Store.ImportsAhead(ctx, t.imp.BotID, t.imp.Seq)
+}
+
+// Run implements jobrun.Task: one attempt at the import, from its start.
+// An incremental import whose commit finds that another write (bot
+// functions, a restore) moved the bot's version first runs again at once,
+// merging onto the new version, instead of failing the job into River's
+// backoff; before it does, it holds the bot for its next commit.
+func (t *importTask) Run(ctx context.Context, attempt int) error {
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	for merges := 1; ; merges++ {
+		r, err := t.s.newRun(t.imp, attempt, merges > 1)
 		if err != nil {
 			return err
 		}
-		if earlier {
-			return river.JobSnooze(queueWait)
+		t.r = r
+		err = r.execute(ctx)
+		if !errors.Is(err, botversion.ErrMoved) || merges == maxMerges {
+			return err
+		}
+		t.s.log.InfoContext(ctx, "import merges again: the bot's version moved", "import", t.imp.ID, "bot", t.imp.BotID, "merge", merges+1)
+		if release == nil {
+			release, err = t.s.versions.Hold(ctx, t.imp.AccountID, t.imp.BotID, r.stagedBy())
+			if err != nil && !errors.Is(err, store.ErrBusy) {
+				return err
+			}
 		}
 	}
-	r, err := s.newRun(imp, job.Attempt)
-	if err != nil {
-		return err
-	}
-	err = r.execute(ctx)
-	if err == nil {
-		return nil
-	}
-	final := job.Attempt >= job.MaxAttempts || errors.Is(err, errPermanent)
-	s.log.ErrorContext(ctx, "import fault", "import", imp.ID, "attempt", job.Attempt, "final", final,
-		"stage", r.current.TaskType, "error", err)
-	if !final {
-		return err
-	}
-	if ferr := r.failFault(context.WithoutCancel(ctx), err); ferr != nil {
-		return fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
-	}
-	return nil
 }
 
-// errPermanent marks faults that another attempt cannot fix.
-var errPermanent = errors.New("permanent")
+// Fail implements jobrun.Task: the failure document names the stage the
+// last run stopped in.
+func (t *importTask) Fail(ctx context.Context, cause error) error {
+	r := t.r
+	if r == nil || r.doc == nil { // the stored request could not be read
+		r = &run{s: t.s, imp: t.imp, req: &Request{}, started: t.s.cfg.Now(),
+			doc: newDoc(t.imp.ID, t.imp.StreamRefID, t.imp.CreatedBy, t.imp.BotName, "", t.imp.CreatedOn)}
+	}
+	return r.failFault(ctx, cause)
+}
 
-func (s *Service) newRun(imp *store.Import, attempt int) (*run, error) {
+// LogAttrs implements jobrun.Task.
+func (t *importTask) LogAttrs() []any {
+	attrs := []any{"import", t.imp.ID}
+	if t.r != nil {
+		attrs = append(attrs, "stage", t.r.current.TaskType)
+	}
+	return attrs
+}
+
+// newRun prepares a run of imp. again marks a run after a lost commit race
+// within the same attempt: like a retried attempt, it starts clean.
+func (s *Service) newRun(imp *store.Import, attempt int, again bool) (*run, error) {
 	var req Request
 	if err := json.Unmarshal(imp.Request, &req); err != nil {
-		return nil, fmt.Errorf("stored request of %s: %w", imp.ID, errors.Join(err, errPermanent))
+		return nil, jobrun.Permanent(fmt.Errorf("stored request of %s: %w", imp.ID, err))
 	}
 	doc, err := DecodeDoc(imp.Doc)
 	if err != nil {
-		return nil, fmt.Errorf("stored document of %s: %w", imp.ID, errors.Join(err, errPermanent))
+		return nil, jobrun.Permanent(fmt.Errorf("stored document of %s: %w", imp.ID, err))
 	}
 	// A rerun starts again after importRequest (contract 5.4, restart).
 	doc.StatusLogs = doc.StatusLogs[:1]
 	doc.Status, doc.Message, doc.Summary, doc.Changes, doc.ChangeSummary = store.StatusPending, "", nil, nil, nil
-	return &run{s: s, imp: imp, req: &req, doc: doc, attempt: attempt}, nil
+	return &run{s: s, imp: imp, req: &req, doc: doc, restart: attempt > 1 || again}, nil
 }
-
-// missingBlob reports an uploaded file that vanished from the blob store:
-// no retry brings it back.
-func missingBlob(err error) bool { return errors.Is(err, blob.ErrNotFound) }

@@ -34,6 +34,9 @@ const (
 	ETOOLARGE = "too_large"
 	// ERATELIMIT: a rate limit reached.
 	ERATELIMIT = "rate_limit"
+	// EBUSY: a write to a bot that another write holds; nothing changed and
+	// the same request may be sent again shortly.
+	EBUSY = "busy"
 	// EINTERNAL: a fault of botport's; its cause is only logged.
 	EINTERNAL = "internal"
 )
@@ -42,7 +45,7 @@ const (
 // complete.
 var Codes = []string{
 	EUNAUTHORIZED, EJTI, ENOTFOUND, EMETHOD, EINVALID, EUNKNOWNID, ENOSELECTION,
-	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EINTERNAL,
+	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EBUSY, EINTERNAL,
 }
 
 // Error is a refusal from the platform's error catalogue: a code for the
@@ -71,6 +74,7 @@ var (
 	ErrRequestID      = &Error{EUNKNOWNID, "Invalid request ID"}
 	ErrNoComponent    = &Error{ENOSELECTION, "Please select at least one component"}
 	ErrGone           = &Error{EGONE, "Download link expired"}
+	ErrBusy           = &Error{EBUSY, "The bot is being changed by an import; retry shortly"}
 	ErrInternal       = &Error{EINTERNAL, "Internal Server Error"}
 
 	ErrJTIRequired = &Error{EJTI, `error verifying the jwt: "jti" claim is required`}

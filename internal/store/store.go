@@ -1,11 +1,20 @@
 // Package store defines botport's storage seam: the records botport keeps
-// (accounts, apps, uploaded files, import requests, bots and their immutable
-// versions) and the Store interface every database implementation satisfies.
-// Implementations live in sub-packages; storetest is the conformance suite
-// they all pass.
+// (accounts, apps, uploaded files, import and export requests, bots and
+// their immutable versions) and the Store interface every database
+// implementation satisfies. Implementations live in sub-packages; storetest
+// is the conformance suite they all pass, one test per documented error.
 //
 // Every lookup that a client can reach takes the account id and answers
 // ErrNotFound for another account's row, exactly as for a missing one.
+//
+// Errors: a method returns one of the sentinels below (tested with
+// errors.Is) when its documentation names it; any other error is a fault of
+// the database (unreachable, constraint, context ended), wrapped with
+// context, that another attempt may cure.
+//
+// Writes that change a bot row (CommitVersion, WriteVersion, HoldBot) take
+// the row first, so that they run one after another on one bot whatever the
+// replica; a publish (issue 13) must do the same.
 package store
 
 import (
@@ -15,285 +24,208 @@ import (
 	"time"
 )
 
-// Errors returned by Store methods. Implementations wrap driver errors with
-// context; callers test with errors.Is.
+// The errors Store methods return, besides faults.
 var (
 	// ErrNotFound means no row matched, including rows of another account.
 	ErrNotFound = errors.New("store: not found")
-	// ErrConflict means an optimistic write lost a race: the bot's current
-	// version moved, or the import being finished is no longer pending.
-	ErrConflict = errors.New("store: conflict")
+	// ErrNotPending means the request (import or export) exists but is no
+	// longer pending: another run finished it. There is nothing left to do
+	// for it, and retrying would not change that.
+	ErrNotPending = errors.New("store: request is no longer pending")
+	// ErrConflict means a write lost a race on the bot: its current version
+	// is no longer the one the write was built on (or, creating a bot, the
+	// bot exists). Building the change again on the new current version and
+	// writing again is the cure.
+	ErrConflict = errors.New("store: the bot's current version moved")
+	// ErrBusy means another writer holds the bot (HoldBot) for its next
+	// commit: try again after a short wait.
+	ErrBusy = errors.New("store: the bot is held by another writer")
 )
-
-// Account owns apps, files, bots and requests.
-type Account struct {
-	ID        string // 24 hex
-	Name      string
-	CreatedOn time.Time
-}
-
-// App is a client app: the credential a JWT is signed with.
-type App struct {
-	ID         string // cs-<uuid>
-	AccountID  string
-	Name       string
-	Secret     string // HMAC key, used as its UTF-8 bytes
-	Algorithm  string // HS256 or HS512
-	Scopes     []string
-	UserID     string // u-<uuid>: createdBy of everything the app starts
-	Disabled   bool
-	EnforceJTI bool // JTI rules (contract 2.3); enforced by a later release
-	CreatedOn  time.Time
-}
-
-// HasScope reports whether the app holds scope.
-func (a *App) HasScope(scope string) bool {
-	for _, s := range a.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
-
-// File is an uploaded file. Its bytes live in the blob store under BlobKey.
-type File struct {
-	ID        string // 24 hex
-	AccountID string
-	BlobKey   string
-	Name      string // base name given by the client
-	Context   string // fileContext, e.g. bulkImport
-	Extension string // json, js, png or zip
-	Size      int64
-	SHA1      string // 40 lowercase hex
-	CreatedOn time.Time
-	ExpiresOn time.Time
-}
-
-// Import statuses, as the status document spells them.
-const (
-	StatusPending = "pending"
-	StatusSuccess = "success"
-	StatusFailure = "failure"
-)
-
-// Import is one bot import request (a BIR). Request and Doc are opaque to the
-// store: the importer owns their encoding.
-type Import struct {
-	ID          string // bir-<uuid>
-	Seq         int64  // acceptance order, assigned by CreateImport
-	AccountID   string
-	AppID       string
-	CreatedBy   string // u-<uuid> of the app
-	BotID       string // target bot; for a new bot, the id it will get
-	NewBot      bool
-	StreamRefID string
-	BotName     string
-	Status      string
-	Request     []byte   // normalized request (importer's JSON)
-	Doc         []byte   // encoded status document, served as is
-	FileIDs     []string // uploaded files the request uses, kept while pending
-	CreatedOn   time.Time
-	FinishedOn  time.Time // zero while pending
-}
-
-// Export is one bot export request (a BER).
-type Export struct {
-	ID         string // ber-<uuid>
-	Seq        int64  // acceptance order, assigned by CreateExport
-	AccountID  string
-	BotID      string
-	VersionID  string // the version exported: the current one at acceptance
-	CreatedBy  string
-	ExportType string // latest or published, echoed
-	Options    []byte // the request's options (exporter's JSON)
-	Status     string // pending, success, failure
-	FileID     string // 24 hex id of the zip, on success
-	BlobKey    string
-	FileSize   int64
-	Message    string // on failure
-	CreatedOn  time.Time
-	FinishedOn time.Time
-}
-
-// Bot is a bot that at least one successful import created.
-type Bot struct {
-	ID              string // st-<uuid>
-	AccountID       string
-	RefID           string // streamRefId
-	Name            string
-	Purpose         string
-	Type            string
-	DefaultLanguage string
-	Description     string
-	Icon            string // 24 hex id of the icon content
-	Color           string
-	CreatedOn       time.Time
-	CreatedBy       string
-	VersionID       string // current version
-	Version         int    // current version number, 1-based
-	UpdatedOn       time.Time
-}
-
-// Version is an immutable snapshot of a bot's content. A staged version
-// (Number 0) is being written by an import; it becomes the bot's current
-// version, with the next number, only in CommitVersion.
-type Version struct {
-	ID          string // 24 hex
-	BotID       string
-	AccountID   string
-	Number      int    // 0 while staged
-	ImportID    string // the import that wrote it, if any
-	Layout      []byte // the files' member order (botdef's encoding)
-	ContentHash string // hash over layout and records, hex
-	CreatedOn   time.Time
-	CommittedOn time.Time
-}
-
-// Record is one stored unit of bot content: a top-level member of a file, or
-// a run of consecutive elements of a top-level array member.
-type Record struct {
-	File   string // botDefinition.json, config.json, icon.png or a script name
-	Member string // top-level member name; "" for whole-file records
-	Seq    int    // position within Member (records of one member, in order)
-	Kind   string // dialog, component, setting, ...
-	Ident  string // identity used to match records across versions
-	RefID  string
-	Name   string
-	Count  int    // array elements held in Body (0 for a plain value)
-	Hash   []byte // SHA-256 of Body
-	Body   []byte // compact JSON, or raw bytes for icon and scripts
-}
-
-// RecordKey names a record within a version by kind and identity.
-type RecordKey struct{ Kind, Ident string }
-
-// Link is a reference from one record to another within a version, such as a
-// dialog using a component or an event triggering a dialog.
-type Link struct {
-	FromKind, FromIdent string
-	ToKind, ToIdent     string
-}
-
-// Commit describes the atomic end of a successful import or bot-functions
-// write: the staged version becomes current, the bot row is created or
-// updated, and the import (if any) is finished with its final document.
-type Commit struct {
-	Bot           *Bot     // bot row to create (NewBot) or update
-	NewBot        bool     // create the bot instead of updating it
-	VersionID     string   // staged version to make current
-	BaseVersionID string   // for an existing bot: the version the content was built on
-	CarryKinds    []string // record kinds copied from the current version when the staged one lacks them
-	ImportID      string   // "" for writes that are not imports
-	Doc           []byte   // final status document
-	At            time.Time
-}
 
 // Store is the storage seam. All methods are safe for concurrent use.
+// Consumers declare the few methods they use as interfaces of their own.
 type Store interface {
 	// EnsureAccount returns the account with that name, creating it first if
-	// it does not exist.
+	// it does not exist. Errors: faults only.
 	EnsureAccount(ctx context.Context, name string) (*Account, error)
-	// Account returns the account with id or name.
+	// Account returns the account with id or name. Errors: ErrNotFound.
 	Account(ctx context.Context, idOrName string) (*Account, error)
 
+	// CreateApp stores a new app. Errors: faults only (an id already taken
+	// is a constraint fault).
 	CreateApp(ctx context.Context, app *App) error
 	// App returns an app by id, whatever its account (tokens name it).
+	// Errors: ErrNotFound.
 	App(ctx context.Context, id string) (*App, error)
+	// Apps lists an account's apps by creation time. Errors: faults only.
 	Apps(ctx context.Context, accountID string) ([]*App, error)
+	// UpdateApp rewrites an app's name, secret, algorithm, scopes and flags.
+	// Errors: ErrNotFound.
 	UpdateApp(ctx context.Context, app *App) error
+	// CountApps counts every app of every account. Errors: faults only.
 	CountApps(ctx context.Context) (int, error)
 	// AppsGeneration is a number that changes whenever an app is created or
 	// updated, in any process: caches of apps compare it to know they are
-	// current.
+	// current. Errors: faults only.
 	AppsGeneration(ctx context.Context) (int64, error)
 
+	// CreateFile stores an uploaded file's row. Errors: faults only.
 	CreateFile(ctx context.Context, f *File) error
+	// File returns an uploaded file of the account, expired or not (expiry
+	// is the caller's decision). Errors: ErrNotFound.
 	File(ctx context.Context, accountID, id string) (*File, error)
 	// ExpiredFiles lists files past their expiry that no pending import uses.
+	// Errors: faults only.
 	ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*File, error)
+	// DeleteFile deletes a file's row; an unknown id is not an error.
+	// Errors: faults only.
 	DeleteFile(ctx context.Context, id string) error
 
-	// CreateImport writes imp and calls enqueue with the same transaction, so
-	// the request and its job commit together or not at all.
+	// CreateImport writes imp, setting imp.Seq, and calls enqueue with the
+	// same transaction, so the request and its job commit together or not
+	// at all. Errors: enqueue's error, unwrapped enough for errors.Is;
+	// faults.
 	CreateImport(ctx context.Context, imp *Import, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	// Import returns an import request of the account. Errors: ErrNotFound.
 	Import(ctx context.Context, accountID, id string) (*Import, error)
-	// ImportDoc returns only the status document, the hot read path.
-	ImportDoc(ctx context.Context, accountID, id string) ([]byte, error)
-	// SaveImportDoc replaces the document of a pending import.
+	// ImportDoc returns only the status document and the status, the hot
+	// read path: a document whose status is final never changes again.
+	// Errors: ErrNotFound.
+	ImportDoc(ctx context.Context, accountID, id string) (doc []byte, status string, err error)
+	// SaveImportDoc replaces the document of a pending import. Errors:
+	// ErrNotPending when the import has ended; ErrNotFound when there is no
+	// such import.
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
 	// FinishImport ends a pending import with status (success or failure)
 	// and its final document, without touching any bot (failures, dry runs).
-	// An import that is no longer pending gives ErrNotFound.
+	// Errors: ErrNotPending when the import has ended already (it stays as
+	// it ended); ErrNotFound when there is no such import; a fault for a
+	// status that is not final.
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
-	// ImportQueuedBefore reports whether the bot has a pending import accepted
-	// before seq: imports into one bot run one at a time, in order.
-	ImportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error)
-	// DeleteFinishedImports removes imports that ended before cutoff.
+	// ImportsAhead counts the bot's pending imports accepted before seq:
+	// imports into one bot run one at a time, in acceptance order. Errors:
+	// faults only.
+	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
+	// DeleteFinishedImports removes up to limit imports that ended before
+	// cutoff and returns how many. Errors: faults only.
 	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
-	// StageVersion creates a staged version row.
+	// StageVersion creates a staged version row (Number 0), to be filled by
+	// PutRecords, PutRecordRefs, CopyRecords, PutLinks and SetVersionLayout
+	// and made current by CommitVersion. Errors: faults only (an id already
+	// taken is a constraint fault).
 	StageVersion(ctx context.Context, v *Version) error
-	// DiscardStaged deletes the staged versions an import wrote, with their
-	// records and links (a retried or failed import starts clean).
-	DiscardStaged(ctx context.Context, importID string) error
+	// DiscardStaged deletes the staged versions that by wrote, with their
+	// records and links (a retried or failed import starts clean); committed
+	// versions, and versions another writer staged, are left alone.
+	// Errors: faults only.
+	DiscardStaged(ctx context.Context, by StagedBy) error
+	// PutRecords adds records, with their bodies, to a staged version. Bodies
+	// are stored once per account and hash. Errors: faults only (a position
+	// taken twice is a constraint fault).
 	PutRecords(ctx context.Context, accountID, versionID string, recs []Record) error
 	// PutRecordRefs adds records whose bodies are already stored for the
 	// account under their Hash (records of other versions); Body is ignored.
+	// Errors: faults only.
 	PutRecordRefs(ctx context.Context, accountID, versionID string, recs []Record) error
 	// DiscardVersion deletes one staged version with its records and links;
-	// a committed version is left alone.
+	// a committed or unknown version is left alone. Errors: faults only.
 	DiscardVersion(ctx context.Context, versionID string) error
 	// CopyRecords copies a version's records and links into a staged
 	// version, leaving out the records whose kind and identity are in drop,
-	// and the links from them.
+	// and the links from them. Errors: faults only.
 	CopyRecords(ctx context.Context, fromID, toID string, drop []RecordKey) error
+	// PutLinks adds links to a staged version; a link given twice is kept
+	// once. Errors: faults only.
 	PutLinks(ctx context.Context, versionID string, links []Link) error
-	// SetVersionLayout records the member layout of a staged version.
+	// SetVersionLayout records the member layout of a staged version; a
+	// committed version is left unchanged. Errors: faults only.
 	SetVersionLayout(ctx context.Context, versionID string, layout []byte) error
 	// CommitVersion applies c atomically and computes the version's content
-	// hash (ContentHash). A new bot's CreatedOn is c.At. It answers
-	// ErrConflict when c.BaseVersionID is set and the bot's current version
-	// is no longer that one, or when c.ImportID is no longer pending. The
-	// staged version must belong to c.Bot.ID.
+	// hash (ContentHash). A new bot's CreatedOn is c.At. It releases the
+	// bot's hold when c.ImportID's import holds it. Errors, checked in this
+	// order: ErrNotPending when c.ImportID is set and that import has ended;
+	// ErrNotFound when c.ImportID names no import, when the staged version
+	// does not exist (or is committed already), or when an existing bot does
+	// not exist; ErrConflict when c.BaseVersionID is set and the bot's
+	// current version is no longer that one, or when c.NewBot and the bot
+	// exists; a fault when the staged version belongs to another bot.
+	// Nothing changes on an error.
 	CommitVersion(ctx context.Context, c *Commit) error
+	// WriteVersion writes w's version whole and makes it the bot's current
+	// one, in one transaction that holds the bot row: it never leaves a
+	// staged version behind, and it serializes with CommitVersion and other
+	// writes on the bot. It returns the committed version. Errors:
+	// ErrNotFound when the bot, or w.From among its versions, does not
+	// exist; ErrBusy when another writer holds the bot (HoldBot);
+	// ErrConflict when w.Base is set and is no longer the bot's current
+	// version. Nothing changes on an error.
+	WriteVersion(ctx context.Context, w *VersionWrite) (*Version, error)
+	// HoldBot reserves the bot's next commit for by until until: while the
+	// hold lasts (at > now), WriteVersion by any other writer answers
+	// ErrBusy. An import that lost the commit race to synchronous writes
+	// holds the bot while it merges again, so that a stream of such writes
+	// cannot starve it. A zero until releases the hold if by holds it;
+	// CommitVersion of the holding import releases it too, and an expired
+	// hold is free. Errors: ErrNotFound when the account has no such bot;
+	// ErrBusy when another writer holds it.
+	HoldBot(ctx context.Context, accountID, botID string, by StagedBy, now, until time.Time) error
 
+	// Bot returns a bot of the account. Errors: ErrNotFound.
 	Bot(ctx context.Context, accountID, id string) (*Bot, error)
-	// Bots lists an account's bots by creation time, then id.
+	// Bots lists an account's bots by creation time, then id, from offset,
+	// with the total count. Errors: faults only.
 	Bots(ctx context.Context, accountID string, offset, limit int) ([]*Bot, int, error)
+	// Version returns a version of the account, staged or committed.
+	// Errors: ErrNotFound.
 	Version(ctx context.Context, accountID, versionID string) (*Version, error)
-	// Versions lists a bot's committed versions, oldest first.
+	// Versions lists a bot's committed versions, oldest first; an unknown
+	// bot has none. Errors: faults only.
 	Versions(ctx context.Context, accountID, botID string) ([]*Version, error)
 	// Records calls fn with every record of a version whose file and member
 	// match (every record, whatever file, when member is "*"), in file,
 	// member, seq order. Another account's version yields no records. Bodies
 	// are loaded page by page; fn must not keep them after it returns.
+	// Errors: fn's error, returned as is; faults.
 	Records(ctx context.Context, accountID, versionID, file, member string, fn func(*Record) error) error
-	// RecordMeta lists a version's records without their bodies.
+	// RecordMeta lists a version's records without their bodies, in file,
+	// member, seq order. Errors: faults only.
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]Record, error)
+	// Links lists a version's links, sorted. Errors: faults only.
 	Links(ctx context.Context, versionID string) ([]Link, error)
 
-	// CreateExport writes exp and calls enqueue in the same transaction.
+	// CreateExport writes exp, setting exp.Seq, and calls enqueue in the
+	// same transaction. Errors: enqueue's error; faults.
 	CreateExport(ctx context.Context, exp *Export, enqueue func(ctx context.Context, tx *sql.Tx) error) error
-	// Export returns an export request of the account.
+	// Export returns an export request of the account. Errors: ErrNotFound.
 	Export(ctx context.Context, accountID, id string) (*Export, error)
 	// ExportByID returns an export request whatever its account: download
-	// links are authorized by their signature, not by an app.
+	// links are authorized by their signature, not by an app. Errors:
+	// ErrNotFound.
 	ExportByID(ctx context.Context, id string) (*Export, error)
-	// LatestExport returns the bot's most recent export request.
+	// LatestExport returns the bot's most recent export request. Errors:
+	// ErrNotFound when the bot has none.
 	LatestExport(ctx context.Context, accountID, botID string) (*Export, error)
 	// FinishExport ends a pending export with its status, file and message.
+	// Errors: ErrNotPending when the export has ended already; ErrNotFound
+	// when there is no such export; a fault for a status that is not final.
 	FinishExport(ctx context.Context, exp *Export) error
-	// ExportQueuedBefore reports whether the bot has a pending export
-	// accepted before seq: exports of one bot run one at a time.
-	ExportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error)
-	// DeleteFinishedExports removes export requests that ended before cutoff
-	// and returns their blob keys, for the caller to delete.
+	// ExportsAhead counts the bot's pending exports accepted before seq:
+	// exports of one bot run one at a time. Errors: faults only.
+	ExportsAhead(ctx context.Context, botID string, seq int64) (int, error)
+	// DeleteFinishedExports removes up to limit export requests that ended
+	// before cutoff and returns their blob keys, for the caller to delete.
+	// Errors: faults only.
 	DeleteFinishedExports(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
 
-	// Setting and PutSetting keep small server-wide values (signing keys).
+	// Setting returns a small server-wide value (signing keys). Errors:
+	// ErrNotFound.
 	Setting(ctx context.Context, key string) ([]byte, error)
+	// PutSettingIfAbsent stores value under key unless a value is there,
+	// and returns the value that is: replicas racing to create a key agree
+	// on it. Errors: faults only.
 	PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error)
 
+	// Close closes the database. Errors: faults only.
 	Close() error
 }

@@ -53,6 +53,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	st := sqlstore.New(db, db)
+	st.ForUpdate = " FOR UPDATE"
 	st.OnClose = func() error { pool.Close(); return nil }
 	return &DB{DB: st, Pool: pool}, nil
 }

@@ -3,12 +3,15 @@ package sqlite
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/botport/botport/internal/store"
 )
 
 // TestBodiesMigration opens a database left at schema 3 (bodies in a
@@ -86,4 +89,92 @@ func withoutRowID(t *testing.T, db *sql.DB) bool {
 		t.Fatal(err)
 	}
 	return strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID")
+}
+
+// TestStagedByMigration opens a database left at schema 4, whose versions
+// say who staged them in import_id prefixes: after Open, each version's
+// StagedBy says it in columns of its own, and the migration goes down
+// (giving the prefixes back) and up again.
+func TestStagedByMigration(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), FileName)
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	legacy := map[string]any{ // version id -> import_id as schema 4 kept it
+		"v-import": "bir-2f0c1a52-5b7e-4c55-9a53-3d1b1c3c0a11", "v-fn": "fn-v-fn", "v-restore": "restore-v-restore",
+		"v-none": nil, "v-bench": "bench-v-bench",
+	}
+	for id, importID := range legacy {
+		if _, err := raw.ExecContext(ctx, `INSERT INTO versions (id, bot_id, account_id, num, import_id, layout, content_hash, created_on)
+			VALUES (?, 'st-1', 'a1', NULL, ?, x'7b7d', '', 1)`, id, importID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := map[string]store.StagedBy{
+		"v-import":  {Kind: store.StagedByImport, ID: "bir-2f0c1a52-5b7e-4c55-9a53-3d1b1c3c0a11"},
+		"v-fn":      {Kind: store.StagedByFunctions, ID: "v-fn"},
+		"v-restore": {Kind: store.StagedByRestore, ID: "v-restore"},
+		"v-none":    {},
+		"v-bench":   {ID: "bench-v-bench"},
+	}
+	for id, w := range want {
+		v, err := db.Version(ctx, "a1", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.StagedBy != w {
+			t.Errorf("version %s: StagedBy %+v, want %+v", id, v.StagedBy, w)
+		}
+	}
+	// The backfilled writers discard what they staged.
+	if err := db.DiscardStaged(ctx, want["v-fn"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Version(ctx, "a1", "v-fn"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("version v-fn after DiscardStaged: %v", err)
+	}
+
+	p, err = goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	delete(legacy, "v-fn")
+	for id, importID := range legacy {
+		var got sql.NullString
+		if err := db.W.QueryRowContext(ctx, `SELECT import_id FROM versions WHERE id = ?`, id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if w, _ := importID.(string); got.String != w || got.Valid != (importID != nil) {
+			t.Errorf("down to 4: version %s import_id %v, want %v", id, got, importID)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Version(ctx, "a1", "v-restore"); err != nil || v.StagedBy != want["v-restore"] {
+		t.Errorf("after down and up: %+v, %v", v, err)
+	}
 }

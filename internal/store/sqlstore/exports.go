@@ -64,19 +64,19 @@ func (db *DB) FinishExport(ctx context.Context, e *store.Export) error {
 		return fmt.Errorf("finish export: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+		return fmt.Errorf("finish export %s: %w", e.ID, db.ended(ctx, "exports", e.ID))
 	}
 	return nil
 }
 
-// ExportQueuedBefore implements store.Store.
-func (db *DB) ExportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error) {
-	var one int
-	err := db.W.QueryRowContext(ctx, `SELECT 1 FROM exports WHERE bot_id = $1 AND status = 'pending' AND seq < $2 LIMIT 1`, botID, seq).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
+// ExportsAhead implements store.Store.
+func (db *DB) ExportsAhead(ctx context.Context, botID string, seq int64) (int, error) {
+	var n int
+	err := db.W.QueryRowContext(ctx, `SELECT count(*) FROM exports WHERE bot_id = $1 AND status = 'pending' AND seq < $2`, botID, seq).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("exports ahead: %w", err)
 	}
-	return err == nil, err
+	return n, nil
 }
 
 // DeleteFinishedExports implements store.Store.

@@ -59,10 +59,14 @@ func (db *DB) Import(ctx context.Context, accountID, id string) (*store.Import, 
 }
 
 // ImportDoc implements store.Store.
-func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, error) {
+func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, string, error) {
 	var doc []byte
-	err := db.R.QueryRowContext(ctx, `SELECT doc FROM imports WHERE id = $1 AND account_id = $2`, id, accountID).Scan(&doc)
-	return doc, notFound(err)
+	var status string
+	err := db.R.QueryRowContext(ctx, `SELECT doc, status FROM imports WHERE id = $1 AND account_id = $2`, id, accountID).Scan(&doc, &status)
+	if err != nil {
+		return nil, "", notFound(err)
+	}
+	return doc, status, nil
 }
 
 // SaveImportDoc implements store.Store.
@@ -72,7 +76,7 @@ func (db *DB) SaveImportDoc(ctx context.Context, id string, doc []byte) error {
 		return fmt.Errorf("save import doc: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+		return fmt.Errorf("save import doc %s: %w", id, db.ended(ctx, "imports", id))
 	}
 	return nil
 }
@@ -88,19 +92,20 @@ func (db *DB) FinishImport(ctx context.Context, id, status string, doc []byte, a
 		return fmt.Errorf("finish import: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+		return fmt.Errorf("finish import %s: %w", id, db.ended(ctx, "imports", id))
 	}
 	return nil
 }
 
-// ImportQueuedBefore implements store.Store.
-func (db *DB) ImportQueuedBefore(ctx context.Context, botID string, seq int64) (bool, error) {
-	var one int
-	err := db.W.QueryRowContext(ctx, `SELECT 1 FROM imports WHERE bot_id = $1 AND status = 'pending' AND seq < $2 LIMIT 1`, botID, seq).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
+// ImportsAhead implements store.Store. It reads from the writer, which
+// sees every commit at once.
+func (db *DB) ImportsAhead(ctx context.Context, botID string, seq int64) (int, error) {
+	var n int
+	err := db.W.QueryRowContext(ctx, `SELECT count(*) FROM imports WHERE bot_id = $1 AND status = 'pending' AND seq < $2`, botID, seq).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("imports ahead: %w", err)
 	}
-	return err == nil, err
+	return n, nil
 }
 
 // DeleteFinishedImports implements store.Store.

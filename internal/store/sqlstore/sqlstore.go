@@ -22,6 +22,10 @@ import (
 // same pool (SQLite uses one writer connection and a separate reader pool).
 type DB struct {
 	W, R *sql.DB
+	// ForUpdate ends a SELECT that holds the rows it reads to the end of
+	// the transaction: " FOR UPDATE" on PostgreSQL; "" on SQLite, whose
+	// write transactions are exclusive (BEGIN IMMEDIATE) already.
+	ForUpdate string
 	// OnClose runs after both pools are closed.
 	OnClose func() error
 }
@@ -77,13 +81,6 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func nullMS(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
-}
-
 // bytesArg passes b as a non-NULL value: a nil []byte would be written as
 // NULL into NOT NULL columns.
 func bytesArg(b []byte) []byte {
@@ -101,6 +98,22 @@ func uniqueViolation(err error) bool {
 		return st.SQLState() == "23505"
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// ended tells why a request's pending-only update matched no row:
+// store.ErrNotPending when the row exists (it has ended), else
+// store.ErrNotFound.
+func (db *DB) ended(ctx context.Context, table, id string) error {
+	var one int
+	err := db.W.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = $1`, id).Scan(&one)
+	switch {
+	case err == nil:
+		return store.ErrNotPending
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	default:
+		return err
+	}
 }
 
 // notFound maps sql.ErrNoRows to store.ErrNotFound.

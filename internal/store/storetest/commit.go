@@ -155,10 +155,39 @@ func testCommit(t *testing.T, open opener) {
 		acct := newAccount(t, s)
 		b, v1 := commitNewBot(t, s, acct.ID, testLayout, base, sampleRecords()...)
 		cur := getBot(t, s, acct.ID, b.ID)
-		if err := s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: v1, BaseVersionID: v1, At: base}); err == nil {
-			t.Errorf("committing a committed version again succeeded")
+		err := s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: v1, BaseVersionID: v1, At: base})
+		wantErrIs(t, err, store.ErrNotFound, "committing a committed version again")
+		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
+	})
+
+	t.Run("ErrNotFoundAndFaults", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		acct := newAccount(t, s)
+		b, _ := commitNewBot(t, s, acct.ID, testLayout, base, sampleRecords()...)
+		cur := getBot(t, s, acct.ID, b.ID)
+		// An existing bot that does not exist (or is another account's).
+		ghost := botRow(acct.ID, kore.NewBotID())
+		vid := stage(t, s, acct.ID, ghost.ID, "", testLayout, sampleRecords()[:1]...)
+		err := s.CommitVersion(t.Context(), &store.Commit{Bot: ghost, VersionID: vid, At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion into a bot that does not exist")
+		other := newAccount(t, s)
+		foreign := *cur
+		foreign.AccountID = other.ID
+		v2 := stage(t, s, acct.ID, b.ID, "", testLayout, sampleRecords()[:1]...)
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: &foreign, VersionID: v2, At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion into another account's bot")
+		// An unknown staged version.
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: kore.NewHexID(), At: base})
+		wantErrIs(t, err, store.ErrNotFound, "CommitVersion of an unknown version")
+		// A version staged for another bot is a fault, not a sentinel.
+		err = s.CommitVersion(t.Context(), &store.Commit{Bot: cur, VersionID: vid, At: base})
+		if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotPending) {
+			t.Errorf("CommitVersion of another bot's staged version: %v, want a fault", err)
 		}
 		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
+		wantStaged(t, s, acct.ID, vid)
+		wantStaged(t, s, acct.ID, v2)
 	})
 
 	t.Run("NewBotWithTakenID", func(t *testing.T) {
@@ -169,9 +198,8 @@ func testCommit(t *testing.T, open opener) {
 		cur := getBot(t, s, acct.ID, b.ID)
 		v2 := stage(t, s, acct.ID, b.ID, "", testLayout, sampleRecords()[:1]...)
 		again := botRow(acct.ID, b.ID)
-		if err := s.CommitVersion(t.Context(), &store.Commit{Bot: again, NewBot: true, VersionID: v2, At: base}); err == nil {
-			t.Errorf("creating a bot whose id is taken succeeded")
-		}
+		err := s.CommitVersion(t.Context(), &store.Commit{Bot: again, NewBot: true, VersionID: v2, At: base})
+		wantErrIs(t, err, store.ErrConflict, "creating a bot whose id is taken")
 		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
 		wantStaged(t, s, acct.ID, v2)
 	})
@@ -195,15 +223,20 @@ func testCommitImport(t *testing.T, open opener) {
 		want := *imp
 		want.Status, want.Doc, want.FinishedOn = store.StatusSuccess, doc, at
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
-		if v := getVersion(t, s, acct.ID, v1); v.ImportID != imp.ID || v.Number != 1 {
-			t.Errorf("version import %q number %d, want %q 1", v.ImportID, v.Number, imp.ID)
+		if v := getVersion(t, s, acct.ID, v1); v.StagedBy != byImport(imp.ID) || v.Number != 1 {
+			t.Errorf("version staged by %+v number %d, want %+v 1", v.StagedBy, v.Number, byImport(imp.ID))
 		}
 		// A successful import is over: it takes no more documents and cannot fail.
-		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{}`)), store.ErrNotFound, "SaveImportDoc after success")
-		if err := s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{}`), at); err == nil {
-			t.Errorf("FailImport of a successful import succeeded")
-		}
+		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{}`)), store.ErrNotPending, "SaveImportDoc after success")
+		wantErrIs(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{}`), at), store.ErrNotPending, "FinishImport after success")
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
+		// Committing it again is refused for that reason, not as a conflict.
+		again := stage(t, s, acct.ID, botID, imp.ID, testLayout, sampleRecords()...)
+		err := s.CommitVersion(t.Context(), &store.Commit{Bot: getBot(t, s, acct.ID, botID), VersionID: again, ImportID: imp.ID, Doc: doc, At: at})
+		wantErrIs(t, err, store.ErrNotPending, "CommitVersion of an import that succeeded")
+		if errors.Is(err, store.ErrConflict) {
+			t.Errorf("CommitVersion of a finished import answers ErrConflict too: %v", err)
+		}
 
 		next := newImport(acct.ID, botID, false)
 		createImport(t, s, next)
@@ -230,14 +263,12 @@ func testCommitImport(t *testing.T, open opener) {
 		failDoc := []byte(`{"status":"failure"}`)
 		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, failDoc, base), "FailImport")
 
-		for _, importID := range []string{imp.ID, kore.NewImportID()} {
+		for importID, want := range map[string]error{imp.ID: store.ErrNotPending, kore.NewImportID(): store.ErrNotFound} {
 			err := s.CommitVersion(t.Context(), &store.Commit{
 				Bot: botRow(acct.ID, botID), NewBot: true, VersionID: vid, ImportID: importID,
 				Doc: []byte(`{"status":"success"}`), At: base,
 			})
-			if err == nil {
-				t.Errorf("CommitVersion finishing an import that is not pending succeeded")
-			}
+			wantErrIs(t, err, want, "CommitVersion finishing an import that is not pending")
 		}
 		_, err := s.Bot(t.Context(), acct.ID, botID)
 		wantErrIs(t, err, store.ErrNotFound, "Bot after a refused commit")
@@ -263,17 +294,15 @@ func testCommitImport(t *testing.T, open opener) {
 		err := s.CommitVersion(t.Context(), &store.Commit{
 			Bot: &upd, VersionID: v2, BaseVersionID: v1, ImportID: imp.ID, Doc: []byte(`{"status":"success"}`), At: base.Add(time.Hour),
 		})
-		if err == nil {
-			t.Errorf("CommitVersion finishing a failed import succeeded")
-		}
+		wantErrIs(t, err, store.ErrNotPending, "CommitVersion finishing a failed import")
 		wantBot(t, getBot(t, s, acct.ID, b.ID), cur)
 		wantStaged(t, s, acct.ID, v2)
 	})
 }
 
 // testConcurrentCommits is run by testCommit: committers racing on one bot
-// each either win or get ErrConflict, and retrying gives every one its own
-// version number.
+// without a base version all win at once (the bot row is taken first, so
+// none of them sees ErrConflict), each with its own version number.
 func testConcurrentCommits(t *testing.T, open opener) {
 	t.Parallel()
 	s := open(t)
@@ -284,24 +313,16 @@ func testConcurrentCommits(t *testing.T, open opener) {
 	for i := range n {
 		go func() {
 			vid := stage(t, s, a.ID, bot.ID, fmt.Sprintf("imp-%d", i), testLayout, rec("botDefinition.json", "dialogs", 0, "dialog", "d", fmt.Sprintf(`{"v":%d}`, i+1)))
-			for attempt := 0; attempt < 50; attempt++ {
-				b, err := s.Bot(t.Context(), a.ID, bot.ID)
-				if err != nil {
-					errs <- err
-					return
-				}
+			b, err := s.Bot(t.Context(), a.ID, bot.ID)
+			if err == nil {
 				err = s.CommitVersion(t.Context(), &store.Commit{Bot: b, VersionID: vid, At: base.Add(time.Minute)})
-				if !errors.Is(err, store.ErrConflict) {
-					errs <- err
-					return
-				}
 			}
-			errs <- fmt.Errorf("no commit after 50 conflicts")
+			errs <- err
 		}()
 	}
 	for range n {
 		if err := <-errs; err != nil {
-			t.Fatalf("commit: %v", err)
+			t.Errorf("commit without a base: %v", err)
 		}
 	}
 	vs, err := s.Versions(t.Context(), a.ID, bot.ID)

@@ -64,10 +64,9 @@ func testExports(t *testing.T, open opener) {
 		a := newAccount(t, s)
 		bot := newBot(t, s, a.ID, base)
 		e := newExport(a.ID, bot.ID, bot.VersionID, base)
-		err := s.CreateExport(t.Context(), e, func(context.Context, *sql.Tx) error { return errors.New("queue down") })
-		if err == nil {
-			t.Fatal("CreateExport succeeded although enqueue failed")
-		}
+		errQueue := errors.New("queue down")
+		err := s.CreateExport(t.Context(), e, func(context.Context, *sql.Tx) error { return errQueue })
+		wantErrIs(t, err, errQueue, "CreateExport with a failing enqueue")
 		_, err = s.Export(t.Context(), a.ID, e.ID)
 		wantErrIs(t, err, store.ErrNotFound, "Export after a failed CreateExport")
 	})
@@ -88,22 +87,35 @@ func testExports(t *testing.T, open opener) {
 		}
 		_, err = s.LatestExport(t.Context(), other.ID, bot.ID)
 		wantErrIs(t, err, store.ErrNotFound, "LatestExport for another account")
-		queued, err := s.ExportQueuedBefore(t.Context(), bot.ID, second.Seq)
-		must(t, err, "ExportQueuedBefore")
-		if !queued {
-			t.Errorf("second export does not wait for the first")
+		third := newExport(a.ID, bot.ID, bot.VersionID, base.Add(2*time.Second))
+		createExport(t, s, third)
+		ahead := func(e *store.Export, want int, what string) {
+			t.Helper()
+			n, err := s.ExportsAhead(t.Context(), bot.ID, e.Seq)
+			must(t, err, "ExportsAhead")
+			if n != want {
+				t.Errorf("ExportsAhead %s = %d, want %d", what, n, want)
+			}
+		}
+		ahead(first, 0, "(first export)")
+		ahead(second, 1, "(second export, first pending)")
+		ahead(third, 2, "(third export)")
+		if n, _ := s.ExportsAhead(t.Context(), newBot(t, s, a.ID, base).ID, third.Seq); n != 0 {
+			t.Errorf("ExportsAhead of another bot = %d, want 0", n)
 		}
 		first.Status, first.FileID, first.BlobKey, first.FileSize, first.FinishedOn = store.StatusSuccess, kore.NewHexID(), "exports/x.zip", 947, base.Add(time.Minute)
 		must(t, s.FinishExport(t.Context(), first), "FinishExport")
-		if queued, _ = s.ExportQueuedBefore(t.Context(), bot.ID, second.Seq); queued {
-			t.Errorf("second export still waits after the first finished")
-		}
+		ahead(second, 0, "(second export, first finished)")
+		ahead(third, 1, "(third export, first finished)")
 		got, _ := s.Export(t.Context(), a.ID, first.ID)
 		if got.Status != store.StatusSuccess || got.FileID != first.FileID || got.BlobKey != "exports/x.zip" || got.FileSize != 947 {
 			t.Errorf("finished export read back %+v", got)
 		}
 		wantTime(t, "FinishedOn", got.FinishedOn, first.FinishedOn)
-		wantErrIs(t, s.FinishExport(t.Context(), first), store.ErrNotFound, "FinishExport of a finished export")
+		wantErrIs(t, s.FinishExport(t.Context(), first), store.ErrNotPending, "FinishExport of a finished export")
+		unknown := newExport(a.ID, bot.ID, bot.VersionID, base)
+		unknown.Status = store.StatusFailure
+		wantErrIs(t, s.FinishExport(t.Context(), unknown), store.ErrNotFound, "FinishExport of an unknown export")
 		second.Status = store.StatusPending
 		if err := s.FinishExport(t.Context(), second); err == nil {
 			t.Errorf("FinishExport with status pending succeeded")

@@ -49,10 +49,10 @@ func testImports(t *testing.T, open opener) {
 			t.Errorf("CreateImport left Seq 0")
 		}
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), imp)
-		doc, err := s.ImportDoc(t.Context(), acct.ID, imp.ID)
+		doc, status, err := s.ImportDoc(t.Context(), acct.ID, imp.ID)
 		must(t, err, "ImportDoc")
-		if string(doc) != string(imp.Doc) {
-			t.Errorf("ImportDoc = %q, want %q", doc, imp.Doc)
+		if string(doc) != string(imp.Doc) || status != store.StatusPending {
+			t.Errorf("ImportDoc = %q, %q, want %q, %q", doc, status, imp.Doc, store.StatusPending)
 		}
 		existing := newImport(acct.ID, kore.NewBotID(), false)
 		createImport(t, s, existing)
@@ -137,11 +137,11 @@ func testImports(t *testing.T, open opener) {
 		createImport(t, s, imp)
 		_, err := s.Import(t.Context(), other.ID, imp.ID)
 		wantErrIs(t, err, store.ErrNotFound, "Import of another account")
-		_, err = s.ImportDoc(t.Context(), other.ID, imp.ID)
+		_, _, err = s.ImportDoc(t.Context(), other.ID, imp.ID)
 		wantErrIs(t, err, store.ErrNotFound, "ImportDoc of another account")
 		_, err = s.Import(t.Context(), owner.ID, kore.NewImportID())
 		wantErrIs(t, err, store.ErrNotFound, "Import unknown")
-		_, err = s.ImportDoc(t.Context(), owner.ID, kore.NewImportID())
+		_, _, err = s.ImportDoc(t.Context(), owner.ID, kore.NewImportID())
 		wantErrIs(t, err, store.ErrNotFound, "ImportDoc unknown")
 	})
 
@@ -152,10 +152,10 @@ func testImports(t *testing.T, open opener) {
 		imp := newImport(acct.ID, kore.NewBotID(), true)
 		createImport(t, s, imp)
 		must(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{"progress":1}`)), "SaveImportDoc")
-		doc, err := s.ImportDoc(t.Context(), acct.ID, imp.ID)
+		doc, status, err := s.ImportDoc(t.Context(), acct.ID, imp.ID)
 		must(t, err, "ImportDoc")
-		if string(doc) != `{"progress":1}` {
-			t.Errorf("ImportDoc after SaveImportDoc = %q", doc)
+		if string(doc) != `{"progress":1}` || status != store.StatusPending {
+			t.Errorf("ImportDoc after SaveImportDoc = %q, %q", doc, status)
 		}
 		if got := getImport(t, s, acct.ID, imp.ID); got.Status != store.StatusPending || !got.FinishedOn.IsZero() {
 			t.Errorf("SaveImportDoc changed status %q or FinishedOn %v", got.Status, got.FinishedOn)
@@ -163,11 +163,11 @@ func testImports(t *testing.T, open opener) {
 		wantErrIs(t, s.SaveImportDoc(t.Context(), kore.NewImportID(), []byte(`{}`)), store.ErrNotFound, "SaveImportDoc unknown")
 
 		must(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"status":"failure"}`), base), "FailImport")
-		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{"progress":2}`)), store.ErrNotFound, "SaveImportDoc after FailImport")
-		doc, err = s.ImportDoc(t.Context(), acct.ID, imp.ID)
+		wantErrIs(t, s.SaveImportDoc(t.Context(), imp.ID, []byte(`{"progress":2}`)), store.ErrNotPending, "SaveImportDoc after FailImport")
+		doc, status, err = s.ImportDoc(t.Context(), acct.ID, imp.ID)
 		must(t, err, "ImportDoc")
-		if string(doc) != `{"status":"failure"}` {
-			t.Errorf("ImportDoc after a refused SaveImportDoc = %q, want the failure doc", doc)
+		if string(doc) != `{"status":"failure"}` || status != store.StatusFailure {
+			t.Errorf("ImportDoc after a refused SaveImportDoc = %q, %q, want the failure doc", doc, status)
 		}
 	})
 
@@ -186,13 +186,11 @@ func testImports(t *testing.T, open opener) {
 		wantImport(t, getImport(t, s, acct.ID, other.ID), other)
 
 		// A finished import stays as it ended.
-		if err := s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"again":true}`), at.Add(time.Hour)); err == nil {
-			t.Errorf("FailImport of a finished import succeeded")
-		}
+		wantErrIs(t, s.FinishImport(t.Context(), imp.ID, store.StatusFailure, []byte(`{"again":true}`), at.Add(time.Hour)),
+			store.ErrNotPending, "FinishImport of a finished import")
 		wantImport(t, getImport(t, s, acct.ID, imp.ID), &want)
-		if err := s.FinishImport(t.Context(), kore.NewImportID(), store.StatusFailure, []byte(`{}`), at); err == nil {
-			t.Errorf("FailImport of an unknown import succeeded")
-		}
+		wantErrIs(t, s.FinishImport(t.Context(), kore.NewImportID(), store.StatusFailure, []byte(`{}`), at),
+			store.ErrNotFound, "FinishImport of an unknown import")
 	})
 
 	t.Run("QueuedBefore", func(t *testing.T) {
@@ -200,24 +198,26 @@ func testImports(t *testing.T, open opener) {
 		s := open(t)
 		acct := newAccount(t, s)
 		botA, botB := kore.NewBotID(), kore.NewBotID()
-		first, second := newImport(acct.ID, botA, true), newImport(acct.ID, botA, false)
+		first, second, third := newImport(acct.ID, botA, true), newImport(acct.ID, botA, false), newImport(acct.ID, botA, false)
 		otherBot := newImport(acct.ID, botB, true)
-		for _, imp := range []*store.Import{first, second, otherBot} {
+		for _, imp := range []*store.Import{first, second, otherBot, third} {
 			createImport(t, s, imp)
 		}
-		queued := func(botID string, seq int64, want bool, what string) {
+		ahead := func(botID string, seq int64, want int, what string) {
 			t.Helper()
-			got, err := s.ImportQueuedBefore(t.Context(), botID, seq)
-			must(t, err, "ImportQueuedBefore")
+			got, err := s.ImportsAhead(t.Context(), botID, seq)
+			must(t, err, "ImportsAhead")
 			if got != want {
-				t.Errorf("ImportQueuedBefore %s = %v, want %v", what, got, want)
+				t.Errorf("ImportsAhead %s = %d, want %d", what, got, want)
 			}
 		}
-		queued(botA, second.Seq, true, "(second import, first pending)")
-		queued(botA, first.Seq, false, "(first import)")
-		queued(botB, otherBot.Seq, false, "(other bot, earlier imports are of another bot)")
+		ahead(botA, second.Seq, 1, "(second import, first pending)")
+		ahead(botA, third.Seq, 2, "(third import, two pending before it)")
+		ahead(botA, first.Seq, 0, "(first import)")
+		ahead(botB, otherBot.Seq, 0, "(other bot, earlier imports are of another bot)")
 		must(t, s.FinishImport(t.Context(), first.ID, store.StatusFailure, []byte(`{}`), base), "FailImport")
-		queued(botA, second.Seq, false, "(second import, first finished)")
+		ahead(botA, second.Seq, 0, "(second import, first finished)")
+		ahead(botA, third.Seq, 1, "(third import, first finished)")
 	})
 
 	t.Run("DeleteFinished", func(t *testing.T) {

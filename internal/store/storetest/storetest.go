@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Bots", testBots},
 		{"Exports", testExports},
 		{"VersionOps", testVersionOps},
+		{"WriteVersion", testWriteVersion},
+		{"HoldBot", testHoldBot},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
@@ -191,13 +193,27 @@ func contentHash(layout []byte, recs []store.Record) string {
 	return h.Sum()
 }
 
-// stage stages a version of bot botID written by importID and puts recs in
-// it. It returns the version id.
+// stage stages a version of bot botID written by import importID (none
+// when "") and puts recs in it. It returns the version id.
 func stage(t *testing.T, s store.Store, accountID, botID, importID string, layout []byte, recs ...store.Record) string {
+	t.Helper()
+	var by store.StagedBy
+	if importID != "" {
+		by = byImport(importID)
+	}
+	return stageBy(t, s, accountID, botID, by, layout, recs...)
+}
+
+// byImport is the writer import id.
+func byImport(id string) store.StagedBy { return store.StagedBy{Kind: store.StagedByImport, ID: id} }
+
+// stageBy stages a version of bot botID written by by and puts recs in it.
+// It returns the version id.
+func stageBy(t *testing.T, s store.Store, accountID, botID string, by store.StagedBy, layout []byte, recs ...store.Record) string {
 	t.Helper()
 	vid := kore.NewHexID()
 	must(t, s.StageVersion(t.Context(), &store.Version{
-		ID: vid, BotID: botID, AccountID: accountID, ImportID: importID, Layout: layout, CreatedOn: base,
+		ID: vid, BotID: botID, AccountID: accountID, StagedBy: by, Layout: layout, CreatedOn: base,
 	}), "StageVersion")
 	if len(recs) > 0 {
 		must(t, s.PutRecords(t.Context(), accountID, vid, recs), "PutRecords")

@@ -47,7 +47,7 @@ func testVersions(t *testing.T, open opener) {
 		vid := stage(t, s, acct.ID, want.ID, "", testLayout, recs...)
 
 		v := getVersion(t, s, acct.ID, vid)
-		if v.ID != vid || v.BotID != want.ID || v.AccountID != acct.ID || v.Number != 0 || v.ImportID != "" ||
+		if v.ID != vid || v.BotID != want.ID || v.AccountID != acct.ID || v.Number != 0 || v.StagedBy != (store.StagedBy{}) ||
 			string(v.Layout) != string(testLayout) || v.ContentHash != "" || !v.CommittedOn.IsZero() {
 			t.Errorf("staged Version = %+v", v)
 		}
@@ -181,10 +181,24 @@ func testVersions(t *testing.T, open opener) {
 				kept = append(kept, v)
 			}
 		}
+		// Another kind of writer with the same id is another writer, and a
+		// version staged by nobody is nobody's to discard.
+		other := stageBy(t, s, acct.ID, bot.ID, store.StagedBy{Kind: store.StagedByRestore, ID: imp2}, testLayout, recs...)
+		must(t, s.PutLinks(t.Context(), other, links), "PutLinks")
+		nobody := stage(t, s, acct.ID, bot.ID, "", testLayout, recs...)
+		must(t, s.PutLinks(t.Context(), nobody, links), "PutLinks")
+		kept = append(kept, other, nobody)
 
-		must(t, s.DiscardStaged(t.Context(), imp2), "DiscardStaged")
-		must(t, s.DiscardStaged(t.Context(), imp1), "DiscardStaged of a committed import")
-		must(t, s.DiscardStaged(t.Context(), kore.NewImportID()), "DiscardStaged of an unknown import")
+		must(t, s.DiscardStaged(t.Context(), byImport(imp2)), "DiscardStaged")
+		must(t, s.DiscardStaged(t.Context(), byImport(imp1)), "DiscardStaged of a committed import")
+		must(t, s.DiscardStaged(t.Context(), byImport(kore.NewImportID())), "DiscardStaged of an unknown import")
+		must(t, s.DiscardStaged(t.Context(), store.StagedBy{}), "DiscardStaged of nobody")
+		if v := getVersion(t, s, acct.ID, v1); v.StagedBy != byImport(imp1) {
+			t.Errorf("committed version StagedBy = %+v, want %+v", v.StagedBy, byImport(imp1))
+		}
+		if v := getVersion(t, s, acct.ID, other); v.StagedBy.Kind != store.StagedByRestore || v.StagedBy.ID != imp2 {
+			t.Errorf("staged version StagedBy = %+v", v.StagedBy)
+		}
 		for _, vid := range discarded {
 			_, err := s.Version(t.Context(), acct.ID, vid)
 			wantErrIs(t, err, store.ErrNotFound, "Version after DiscardStaged")
@@ -214,7 +228,7 @@ func testVersions(t *testing.T, open opener) {
 		kept := store.Link{FromKind: "dialog", FromIdent: "d1", ToKind: "component", ToIdent: "c1"}
 		must(t, s.PutLinks(t.Context(), v1, []store.Link{kept, link("dialog", "d2", "component", "c2")}), "PutLinks")
 
-		v2 := stage(t, s, acct.ID, bot.ID, "fn-"+kore.NewHexID(), testLayout)
+		v2 := stageBy(t, s, acct.ID, bot.ID, store.StagedBy{Kind: store.StagedByFunctions, ID: kore.NewHexID()}, testLayout)
 		drop := []store.RecordKey{{Kind: "dialog", Ident: "d2"}, {Kind: "botFunction", Ident: "Helpers.js"}}
 		must(t, s.CopyRecords(t.Context(), v1, v2, drop), "CopyRecords")
 		var want []store.Record

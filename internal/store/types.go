@@ -1,0 +1,217 @@
+package store
+
+import "time"
+
+// Account owns apps, files, bots and requests.
+type Account struct {
+	ID        string // 24 hex
+	Name      string
+	CreatedOn time.Time
+}
+
+// App is a client app: the credential a JWT is signed with.
+type App struct {
+	ID         string // cs-<uuid>
+	AccountID  string
+	Name       string
+	Secret     string // HMAC key, used as its UTF-8 bytes
+	Algorithm  string // HS256 or HS512
+	Scopes     []string
+	UserID     string // u-<uuid>: createdBy of everything the app starts
+	Disabled   bool
+	EnforceJTI bool // JTI rules (contract 2.3); enforced by a later release
+	CreatedOn  time.Time
+}
+
+// HasScope reports whether the app holds scope.
+func (a *App) HasScope(scope string) bool {
+	for _, s := range a.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// File is an uploaded file. Its bytes live in the blob store under BlobKey.
+type File struct {
+	ID        string // 24 hex
+	AccountID string
+	BlobKey   string
+	Name      string // base name given by the client
+	Context   string // fileContext, e.g. bulkImport
+	Extension string // json, js, png or zip
+	Size      int64
+	SHA1      string // 40 lowercase hex
+	CreatedOn time.Time
+	ExpiresOn time.Time
+}
+
+// Import statuses, as the status document spells them.
+const (
+	StatusPending = "pending"
+	StatusSuccess = "success"
+	StatusFailure = "failure"
+)
+
+// Import is one bot import request (a BIR). Request and Doc are opaque to the
+// store: the importer owns their encoding.
+type Import struct {
+	ID          string // bir-<uuid>
+	Seq         int64  // acceptance order, assigned by CreateImport
+	AccountID   string
+	AppID       string
+	CreatedBy   string // u-<uuid> of the app
+	BotID       string // target bot; for a new bot, the id it will get
+	NewBot      bool
+	StreamRefID string
+	BotName     string
+	Status      string
+	Request     []byte   // normalized request (importer's JSON)
+	Doc         []byte   // encoded status document, served as is
+	FileIDs     []string // uploaded files the request uses, kept while pending
+	CreatedOn   time.Time
+	FinishedOn  time.Time // zero while pending
+}
+
+// Export is one bot export request (a BER).
+type Export struct {
+	ID         string // ber-<uuid>
+	Seq        int64  // acceptance order, assigned by CreateExport
+	AccountID  string
+	BotID      string
+	VersionID  string // the version exported: the current one at acceptance
+	CreatedBy  string
+	ExportType string // latest or published, echoed
+	Options    []byte // the request's options (exporter's JSON)
+	Status     string // pending, success, failure
+	FileID     string // 24 hex id of the zip, on success
+	BlobKey    string
+	FileSize   int64
+	Message    string // on failure
+	CreatedOn  time.Time
+	FinishedOn time.Time
+}
+
+// Bot is a bot that at least one successful import created.
+type Bot struct {
+	ID              string // st-<uuid>
+	AccountID       string
+	RefID           string // streamRefId
+	Name            string
+	Purpose         string
+	Type            string
+	DefaultLanguage string
+	Description     string
+	Icon            string // 24 hex id of the icon content
+	Color           string
+	CreatedOn       time.Time
+	CreatedBy       string
+	VersionID       string // current version
+	Version         int    // current version number, 1-based
+	UpdatedOn       time.Time
+}
+
+// Version is an immutable snapshot of a bot's content. A staged version
+// (Number 0) is being written; it becomes the bot's current version, with the
+// next number, only in CommitVersion (or, written whole, in WriteVersion).
+type Version struct {
+	ID          string // 24 hex
+	BotID       string
+	AccountID   string
+	Number      int      // 0 while staged
+	StagedBy    StagedBy // the writer that staged it
+	Layout      []byte   // the files' member order (botdef's encoding)
+	ContentHash string   // hash over layout and records, hex
+	CreatedOn   time.Time
+	CommittedOn time.Time
+}
+
+// StagedBy names the writer that staged a version: its kind and its id.
+// Writers that stage over many transactions (imports) discard what they
+// staged by it when they start again or fail; the versions list shows the
+// import id of versions imports wrote.
+type StagedBy struct {
+	Kind string // one of the StagedBy* kinds
+	ID   string // the import's bir; for one-transaction writes, the version's own id
+}
+
+// Kinds of writers that stage versions.
+const (
+	StagedByImport    = "import"    // an import job (ID: its bir)
+	StagedByFunctions = "functions" // a bot-functions write
+	StagedByRestore   = "restore"   // a restore of an earlier version
+	StagedByPublish   = "publish"   // a publish (issue 13)
+	StagedByVariables = "variables" // a bot-variables import (issue 13)
+)
+
+// String is the writer as one value, "kind:id": the form a bot's hold names
+// its holder in.
+func (b StagedBy) String() string { return b.Kind + ":" + b.ID }
+
+// Record is one stored unit of bot content: a top-level member of a file, or
+// a run of consecutive elements of a top-level array member.
+type Record struct {
+	File   string // botDefinition.json, config.json, icon.png or a script name
+	Member string // top-level member name; "" for whole-file records
+	Seq    int    // position within Member (records of one member, in order)
+	Kind   string // dialog, component, setting, ...
+	Ident  string // identity used to match records across versions
+	RefID  string
+	Name   string
+	Count  int    // array elements held in Body (0 for a plain value)
+	Hash   []byte // SHA-256 of Body
+	Body   []byte // compact JSON, or raw bytes for icon and scripts
+}
+
+// RecordKey names a record within a version by kind and identity.
+type RecordKey struct{ Kind, Ident string }
+
+// Link is a reference from one record to another within a version, such as a
+// dialog using a component or an event triggering a dialog.
+type Link struct {
+	FromKind, FromIdent string
+	ToKind, ToIdent     string
+}
+
+// Commit describes the atomic end of a version staged over many
+// transactions (an import): the staged version becomes current, the bot row
+// is created or updated, and the import (if any) is finished with its final
+// document.
+type Commit struct {
+	Bot           *Bot     // bot row to create (NewBot) or update
+	NewBot        bool     // create the bot instead of updating it
+	VersionID     string   // staged version to make current
+	BaseVersionID string   // for an existing bot: the version the content was built on
+	CarryKinds    []string // record kinds copied from the current version when the staged one lacks them
+	ImportID      string   // the import to finish; "" for writes that are not imports
+	Doc           []byte   // final status document
+	At            time.Time
+}
+
+// VersionWrite describes a new version of an existing bot written whole in
+// one transaction (WriteVersion): a copy of From's records and links, less
+// Drop, plus Records and Links. Writers that answer a request synchronously
+// (bot functions, restore, bot variables) use it: nothing is ever left staged.
+type VersionWrite struct {
+	AccountID string
+	BotID     string
+	VersionID string // the new version's id
+	StagedBy  StagedBy
+	// From is the version copied. "" copies the bot's current version as the
+	// transaction finds it, holding the bot row: a change that does not
+	// depend on the content (scripts replaced by name) cannot lose a race.
+	From string
+	// Base, when set, is the version the change was computed from: the
+	// write applies only while it is still the bot's current version.
+	Base    string
+	Layout  []byte      // nil: From's layout
+	Drop    []RecordKey // From's records left out, with the links from them
+	Records []Record    // added; a nil Body refers to a body already stored under Hash
+	Links   []Link      // added
+	// Bot, when set, gives the bot row's listing fields (purpose, type,
+	// default language, description, color, and the icon unless empty);
+	// nil keeps the row's. The name never changes.
+	Bot *Bot
+	At  time.Time
+}
