@@ -606,10 +606,12 @@ func keysOf(m map[string]string) []string {
 	return out
 }
 
-// TestIncrementalEmptySelection: an importOptions object makes an import
-// incremental (export-format.md section 7), so one that selects nothing is
-// refused like {"tasks":[]}; it must never become a full import, which
-// would delete what the file lacks. Absent, null and "" are a full import.
+// TestIncrementalEmptySelection: an importOptions object with at least one
+// of tasks, nlpData and settings makes an import incremental, so one that
+// selects nothing once unknown values are dropped is refused; it must never
+// become a full import, which would delete what the file lacks. Absent,
+// null, "" and an object without any of the three lists ({}, only options)
+// are a full import (contract 4.3).
 func TestIncrementalEmptySelection(t *testing.T) {
 	ts := startServer(t)
 	c := ts.client()
@@ -632,11 +634,9 @@ func TestIncrementalEmptySelection(t *testing.T) {
 	}
 	const refused = `{"errors":[{"msg":"Please select at least one component","code":400}]}`
 	for _, tt := range []struct{ name, extra string }{
-		{"empty object", `,"importOptions":{}`},
-		{"only options", `,"importOptions":{"options":{"utterances":{"replace":true}}}`},
 		{"empty lists", `,"importOptions":{"tasks":[],"nlpData":[],"settings":[]}`},
-		{"null lists", `,"importOptions":{"tasks":null}`},
-		{"empty object and top-level options", `,"importOptions":{},"options":{"patterns":{"replace":true}}`},
+		{"one empty list", `,"importOptions":{"tasks":[],"options":{"utterances":{"replace":true}}}`},
+		{"only unknown values", `,"importOptions":{"nlpData":["rules"],"tasks":["bogus"]}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before, bot, _ := botFacts(t, st, ts.AccountID, botID)
@@ -654,6 +654,10 @@ func TestIncrementalEmptySelection(t *testing.T) {
 		{"absent", ``},
 		{"null", `,"importOptions":null`},
 		{"empty string", `,"importOptions":""`},
+		{"empty object", `,"importOptions":{}`},
+		{"only options", `,"importOptions":{"options":{"utterances":{"replace":true}}}`},
+		{"null lists", `,"importOptions":{"tasks":null}`},
+		{"empty object and top-level options", `,"importOptions":{},"options":{"patterns":{"replace":true}}`},
 	} {
 		t.Run("full import, importOptions "+tt.name, func(t *testing.T) {
 			start, err := c.ImportInto(ctx, botID, uploadExport(t, c, fixture.Get(t, "demobot1-full")))

@@ -11,8 +11,9 @@ import (
 )
 
 // TestParseOptions covers the importOptions rules of contract 4.3 as
-// botport reads them: absent, null or "" is a full import (nil); any
-// object makes the import incremental, even one that selects nothing;
+// botport reads them: absent, null or "" is a full import (nil), and so is
+// an object without any of the three lists ({}, only options); one with a
+// list is incremental, even when it selects nothing;
 // values match case-insensitively, legacy aliases map, unknown values are
 // dropped; wrong types are refused; the top-level options serve when
 // importOptions has none.
@@ -30,9 +31,10 @@ func TestParseOptions(t *testing.T) {
 		{name: "null", raw: `null`},
 		{name: "empty string", raw: `""`},
 		{name: "blank", raw: "  \n "},
-		{name: "empty object", raw: `{}`, want: &selection.Selection{}, refused: true},
-		{name: "only options", raw: `{"options":{"utterances":{"replace":true}}}`,
-			want: &selection.Selection{ReplaceUtterances: true}, refused: true},
+		{name: "empty object", raw: `{}`},
+		{name: "only options", raw: `{"options":{"utterances":{"replace":true}}}`},
+		{name: "only null lists", raw: `{"tasks":null,"nlpData":null}`},
+		{name: "only ignored members", raw: `{"storyBoardScenes":["x"],"AgentAssist":{}}`},
 		{name: "empty and null lists", raw: `{"tasks":[],"nlpData":null,"settings":[]}`, want: &selection.Selection{}, refused: true},
 		{name: "unknown values only", raw: `{"tasks":["bogus"],"nlpData":["rules"]}`, want: &selection.Selection{}, refused: true},
 		{name: "case and aliases", raw: `{"tasks":["bottask"],"nlpData":["Training_Data","BOT_SYNONYMS","defaultdialog","rules"]}`,

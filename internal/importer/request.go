@@ -47,17 +47,30 @@ func (r *Request) FileIDs() []string {
 // ParseOptions reads a request's importOptions (raw) with its top-level
 // options (topOptions, the older platform pages' place for them). It
 // returns nil for a full import: importOptions absent, null or "" (which
-// counts as absent). Any importOptions object makes the import incremental
-// (export-format.md section 7), so one that selects nothing ({}, only
-// options, empty lists, only unknown values) yields a selection that
-// selects nothing, which Start refuses with "Please select at least one
-// component": it never falls back to a full import, which would delete
-// whatever the file lacks. ok is false when a member has the wrong type
-// (selection.Parse has the rules, shared with exportOptions).
+// counts as absent), or an object without any of tasks, nlpData and
+// settings (contract 4.3: {} and an object holding only options are full
+// imports, as on the platform). An object with at least one of the three
+// lists makes the import incremental even when nothing is left once unknown
+// values are dropped ({"tasks":[]}, {"nlpData":["rules"]}): Start refuses
+// that with "Please select at least one component", never a full import.
+// ok is false when a member has the wrong type (selection.Parse has the
+// rules, shared with exportOptions).
 func ParseOptions(raw, topOptions json.RawMessage) (opts *selection.Selection, ok bool) {
 	if raw = bytes.TrimSpace(raw); len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
 		return nil, true
 	}
 	sel, err := selection.Parse(raw, topOptions)
-	return sel, err == nil
+	if err != nil {
+		return nil, false
+	}
+	var lists map[string]json.RawMessage
+	if json.Unmarshal(raw, &lists) != nil {
+		return nil, false
+	}
+	for _, l := range []string{selection.Tasks, selection.NLPData, selection.Settings} {
+		if v := bytes.TrimSpace(lists[l]); len(v) > 0 && string(v) != "null" {
+			return sel, true
+		}
+	}
+	return nil, true
 }
