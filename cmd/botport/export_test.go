@@ -624,6 +624,9 @@ func TestExportErrors(t *testing.T) {
 	// A failed export's status carries its message and no link.
 	fail := exportBot(t, c, botID, client.ExportRequest{ExportType: "latest", SubTasks: &client.SubTasks{Dialogs: []string{"nothing"}}})
 	resp, body = rawRequest(t, "GET", p+botID+"/export/status", jsonH(good), nil)
+	if resp.StatusCode != 200 {
+		t.Errorf("failed export's status: %d", resp.StatusCode)
+	}
 	wantFail := fmt.Sprintf(`{"_id":%q,"botId":%q,"streamId":%q,"createdBy":%q,"exportType":"latest","requestType":"Botexport","status":"failure","createdOn":%q,"__v":0,"message":%q}`,
 		fail.ID, botID, botID, fail.CreatedBy, fail.CreatedOn, fail.Message)
 	if string(body) != wantFail || fail.Message == "" {

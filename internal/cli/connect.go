@@ -24,10 +24,10 @@ const DefaultHost = "http://127.0.0.1:8080"
 // BOTPORT_SECRET, BOTPORT_TOKEN and BOTPORT_CONFIG, then from the config
 // file; a flag wins over the environment, which wins over the file.
 type conn struct {
-	host, app, secret, token, config, algorithm string
-	json                                        bool
-	timeout                                     time.Duration
-	fs                                          interface{ Changed(string) bool }
+	host, app, secret, token, config string
+	json                             bool
+	timeout                          time.Duration
+	fs                               interface{ Changed(string) bool }
 }
 
 // fileConfig is the config file: {"host", "app", "secret", "algorithm"}.
