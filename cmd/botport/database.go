@@ -69,16 +69,3 @@ func redactURL(u string) string {
 	pu.RawQuery = q.Encode()
 	return pu.Redacted()
 }
-
-// settle brings the database back to rest after a large write, for
-// measurements: SQLite checkpoints its WAL into the file and truncates it;
-// PostgreSQL runs a CHECKPOINT when the role may (it needs pg_checkpoint
-// or superuser; without, PostgreSQL's own checkpoints are left to run).
-func (d *database) settle(ctx context.Context) error {
-	if d.embedded {
-		_, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-		return err
-	}
-	_, _ = d.w.ExecContext(ctx, `CHECKPOINT`)
-	return nil
-}
