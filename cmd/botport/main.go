@@ -49,8 +49,6 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	root.AddCommand(
 		serveCmd(getenv, stdout, stderr),
 		demoCmd(getenv, stdout, stderr),
-		benchCmd(getenv, stdout, stderr),
-		bareServerCmd(stdout),
 		appsCmd(getenv, stdout),
 		tokenCmd(getenv, stdout),
 	)

@@ -1,3 +1,12 @@
+// Command botport-bench measures botport against limits measured in the
+// same run on the same machine, and prints the ratios. It is a command of
+// its own so that the botport binary ships without the load generator.
+//
+//	go run ./cmd/botport-bench [--large] [--database postgres://…]
+//
+// The servers under test are child processes: botport (built from this
+// module with go build, or --botport) and a bare net/http server (this
+// binary's hidden bare-server command).
 package main
 
 import (
@@ -6,34 +15,51 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/client"
-	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/bench"
 	"github.com/botport/botport/internal/botgen"
-	"github.com/botport/botport/internal/cli"
-	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/demo"
-	"github.com/botport/botport/internal/kore"
 )
 
-func benchCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "botport-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := benchCmd(stdout, stderr)
+	cmd.AddCommand(bareServerCmd(stdout))
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	return cmd.ExecuteContext(ctx)
+}
+
+func benchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var workers, rounds, importRounds, imports int
 	var round time.Duration
-	var fixtures, dbURL string
+	var fixtures, dbURL, botport string
 	var large bool
 	var skip []string
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "botport-bench",
 		Short: "Measure botport against limits measured in the same run",
 		Long: `Measure, side by side in one run on this machine:
   - the status read path (real JWT, real store) against a bare net/http handler
@@ -44,8 +70,11 @@ func benchCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
     20,000 FAQs, with the server's peak RSS;
   - many imports submitted at once.
 The server under test runs as a child process (botport serve) on a temporary
-directory, on SQLite or on --database.`,
-		Args: cli.NoArgs,
+directory, on SQLite or on --database. Run it from the repository:
+go run ./cmd/botport-bench.`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 	}
 	f := cmd.Flags()
 	f.IntVar(&workers, "workers", 32, "concurrent requests of the status load")
@@ -57,6 +86,7 @@ directory, on SQLite or on --database.`,
 	f.BoolVar(&large, "large", false, "also import the generated large export (about 160 MB; takes a while)")
 	f.StringVar(&dbURL, "database", "", "PostgreSQL URL to measure instead of SQLite")
 	f.StringSliceVar(&skip, "skip", nil, "measurements to skip: status, imports, throughput")
+	f.StringVar(&botport, "botport", "", "botport binary to measure (default: built from ./cmd/botport with go build)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		skipped := func(name string) bool {
@@ -67,7 +97,14 @@ directory, on SQLite or on --database.`,
 			}
 			return false
 		}
-		exe, err := os.Executable()
+		var dirs []string
+		if !skipped("imports") || !skipped("throughput") {
+			var err error
+			if dirs, err = exportDirs(fixtures); err != nil {
+				return err
+			}
+		}
+		self, err := os.Executable() // the bare server
 		if err != nil {
 			return err
 		}
@@ -76,12 +113,19 @@ directory, on SQLite or on --database.`,
 			return err
 		}
 		defer os.RemoveAll(dir)
+		exe := botport
+		if exe == "" {
+			exe = filepath.Join(dir, "botport")
+			if err := buildBotport(ctx, exe, stderr); err != nil {
+				return err
+			}
+		}
 		var dbArgs []string
 		storeName := "SQLite"
 		if dbURL != "" {
 			dbArgs, storeName = []string{"--database", dbURL}, "PostgreSQL"
 		}
-		fmt.Fprintf(stdout, "botport bench: %s, %s/%s, %d CPUs (%s), store %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		fmt.Fprintf(stdout, "botport-bench: %s, %s/%s, %d CPUs (%s), store %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH,
 			runtime.NumCPU(), cpuModel(), storeName)
 
 		srv, cl, db, acct, err := benchServer(ctx, exe, filepath.Join(dir, "main"), dbURL, dbArgs)
@@ -123,7 +167,7 @@ directory, on SQLite or on --database.`,
 			if err := os.WriteFile(body, doc, 0o600); err != nil {
 				return err
 			}
-			bare, err := bench.StartBare(exe, body)
+			bare, err := bench.StartBare(self, body)
 			if err != nil {
 				return err
 			}
@@ -144,17 +188,13 @@ directory, on SQLite or on --database.`,
 		}
 
 		if !skipped("imports") {
-			dirs, err := exportDirs(fixtures)
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(stdout, "Import cost: upload to success vs. limit (std JSON decode + one-transaction write of the same bytes), medians of %d\n", importRounds)
 			fmt.Fprintf(stdout, "  import = 3 uploads + start + queue pickup + pipeline + polls every 2 ms (or 2%% of the time so far); pipeline = the worker's run, from the server's log\n")
 			fmt.Fprintf(stdout, "  %-26s %10s %9s %9s %9s %7s %9s\n", "export", "definition", "import", "pipeline", "limit", "ratio", "pipeline")
 			met := 0
 			var outside []time.Duration
 			for _, d := range dirs {
-				c, err := bench.CompareImport(ctx, benchTarget(srv, cl, db, acct), filepath.Base(d), d, importRounds)
+				c, err := bench.CompareImport(ctx, target(srv, cl, db, acct), filepath.Base(d), d, importRounds)
 				if err != nil {
 					return err
 				}
@@ -182,7 +222,7 @@ directory, on SQLite or on --database.`,
 				return err
 			}
 			before, _ := lsrv.PeakRSS()
-			c, err := bench.CompareImport(ctx, benchTarget(lsrv, lcl, ldb, lacct), "generated large", gen, 1)
+			c, err := bench.CompareImport(ctx, target(lsrv, lcl, ldb, lacct), "generated large", gen, 1)
 			rss, _ := lsrv.PeakRSS()
 			lsrv.Stop()
 			ldb.Close()
@@ -197,10 +237,6 @@ directory, on SQLite or on --database.`,
 		}
 
 		if !skipped("throughput") {
-			dirs, err := exportDirs(fixtures)
-			if err != nil {
-				return err
-			}
 			t, err := bench.ManyImports(ctx, cl, dirs, imports)
 			if err != nil {
 				return err
@@ -214,33 +250,6 @@ directory, on SQLite or on --database.`,
 		return nil
 	}
 	return cmd
-}
-
-// benchServer starts a server under test, opens its store beside it and
-// creates an app of its own, in an account of its own, for the bench (a
-// PostgreSQL database may already hold apps and bots).
-func benchServer(ctx context.Context, exe, data, dbURL string, dbArgs []string) (*bench.Server, *client.Client, *database.DB, string, error) {
-	srv, err := bench.StartServer(exe, data, dbArgs...)
-	if err != nil {
-		return nil, nil, nil, "", err
-	}
-	db, err := database.Open(ctx, data, dbURL)
-	if err != nil {
-		srv.Stop()
-		return nil, nil, nil, "", err
-	}
-	app, acct, err := (&auth.AppAdmin{Store: db}).Create(ctx, "bench-"+kore.NewHexID(), "bench", "HS256", []string{auth.ScopeImport, auth.ScopeExport})
-	if err != nil {
-		srv.Stop()
-		db.Close()
-		return nil, nil, nil, "", err
-	}
-	srv.AppID, srv.Secret = app.ID, app.Secret
-	return srv, client.New(srv.URL, app.ID, app.Secret), db, acct.ID, nil
-}
-
-func benchTarget(srv *bench.Server, cl *client.Client, db *database.DB, acct string) bench.Target {
-	return bench.Target{Client: cl, Pipeline: srv.Pipeline, Store: db, AccountID: acct, Settle: db.Settle}
 }
 
 func mustRequest(ctx context.Context, cl *client.Client, dir string) client.ImportRequest {
@@ -260,9 +269,12 @@ func exportDirs(root string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(root, e.Name(), "botDefinition.json")); e.IsDir() && err == nil {
+		if fi, err := os.Stat(filepath.Join(root, e.Name(), "botDefinition.json")); err == nil && fi.Mode().IsRegular() {
 			out = append(out, filepath.Join(root, e.Name()))
 		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--fixtures: no export folder (with a botDefinition.json) in %s", root)
 	}
 	sort.Strings(out)
 	return out, nil

@@ -10,15 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/internal/bench"
-	"github.com/botport/botport/internal/cli"
 )
 
 // bareServerCmd is the other side of the status measurement: a bare
 // net/http server writing the same bytes, in a process of its own, as
-// botport's server is. Hidden: only bench starts it.
+// botport's server is. Hidden: only the bench starts it.
 func bareServerCmd(stdout io.Writer) *cobra.Command {
 	var body, addr string
-	cmd := &cobra.Command{Use: "bare-server", Hidden: true, Args: cli.NoArgs}
+	cmd := &cobra.Command{Use: "bare-server", Hidden: true, Args: cobra.NoArgs}
 	cmd.Flags().StringVar(&body, "body", "", "file whose bytes every answer carries")
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "listen address")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
