@@ -74,10 +74,17 @@ func (e *safeError) Unwrap() error { return e.err }
 func escapeErrors(cmd *cobra.Command) *cobra.Command {
 	if run := cmd.RunE; run != nil {
 		cmd.RunE = func(c *cobra.Command, args []string) error {
-			if err := run(c, args); err != nil {
+			switch err := run(c, args).(type) {
+			case nil:
+				return nil
+			case *ExitError: // its own type stays, for callers that look
+				if err.Err != nil {
+					err.Err = &safeError{err.Err}
+				}
+				return err
+			default:
 				return &safeError{err}
 			}
-			return nil
 		}
 	}
 	for _, sub := range cmd.Commands() {
