@@ -43,17 +43,18 @@ func Peek(r io.Reader) *Head {
 	}
 	var ubVersion string
 	haveType, haveLang, haveLocale, haveVersion := false, false, false, false
+members:
 	for dec.PeekKind() == '"' {
 		tok, err := dec.ReadToken()
 		if err != nil {
-			break
+			break members
 		}
 		name := tok.String() // tokens are only valid until the next read
 		switch name {
 		case "type", "defaultLanguage", "purpose", "universalBotVersion":
 			v, err := dec.ReadValue()
 			if err != nil {
-				return h
+				break members // past the bound, or broken: what was read stands
 			}
 			var t text
 			_ = t.UnmarshalJSON(v)
@@ -70,17 +71,17 @@ func Peek(r io.Reader) *Head {
 		case "localeData":
 			v, err := dec.ReadValue()
 			if err != nil {
-				return h
+				break members // past the bound, or broken: what was read stands
 			}
 			_ = unmarshal(v, &locale)
 			haveLocale = true
 		default:
 			if err := dec.SkipValue(); err != nil {
-				return h
+				break members
 			}
 		}
 		if haveType && haveLang && haveLocale && h.Type != "universalbot" {
-			break // a Universal Bot needs universalBotVersion, which may come later
+			break members // a Universal Bot needs universalBotVersion, which may come later
 		}
 	}
 	h.Name = string(locale[h.DefaultLanguage].Name)

@@ -132,7 +132,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	r.def, r.cfg, r.iconID, r.records = res.Definition, res.Config, res.IconID, res.Records
-	if res.OK() && r.def.UniversalBot {
+	if r.def != nil && r.def.UniversalBot {
 		// Start refuses these when the definition says so within its first
 		// bytes (botdef.PeekDefinition); this is the rest.
 		return failUpload(kore.ErrUniversalBot.Msg)
