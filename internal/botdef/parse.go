@@ -16,6 +16,7 @@ type Options struct {
 	MaxProblems   int // problems kept per severity (default 100)
 	ChunkElements int // utterances per record (default 1000)
 	ChunkBytes    int // bytes per utterance record before it is cut (default 1 MiB)
+	MaxRecord     int // largest record body (default MaxRecord)
 }
 
 func (o Options) withDefaults() Options {
@@ -27,6 +28,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkBytes <= 0 {
 		o.ChunkBytes = 1 << 20
+	}
+	if o.MaxRecord <= 0 {
+		o.MaxRecord = MaxRecord
 	}
 	return o
 }
@@ -64,6 +68,40 @@ type parser struct {
 
 	members []Member
 	buf     []byte
+	win     window // the value being read
+}
+
+// window is the value the parser reads next: where it starts and where it
+// is in the file. The reader serves no byte past start+MaxRecord+slack,
+// so a value too large to store is never buffered whole.
+type window struct {
+	start int64
+	at    loc
+}
+
+// windowSlack is what a value's window holds beyond MaxRecord: the
+// whitespace and separators before the value.
+const windowSlack = 1 << 20
+
+// errTooLarge is the reader's refusal to serve bytes past a window.
+var errTooLarge = errors.New("value over the record limit")
+
+// open starts the window of the value at at, which begins at the decoder's
+// offset.
+func (p *parser) open(at loc) {
+	start := p.dec.InputOffset()
+	p.win = window{start: start, at: at}
+	p.read.limit = start + int64(p.opts.MaxRecord) + windowSlack
+}
+
+// tooLarge reports a record over the limit, located at its value.
+func (p *parser) tooLarge(at loc, offset int64, n int) {
+	what := "a value of " + strconv.Itoa(n) + " bytes"
+	if n < 0 {
+		what = "a value of more than " + strconv.Itoa(p.opts.MaxRecord) + " bytes"
+	}
+	p.ps.Add(&Problem{File: p.file, Pointer: at.ptr(), Code: "too_large", offset: offset,
+		Message: what + "; the limit for one stored value is " + strconv.Itoa(p.opts.MaxRecord) + " bytes"})
 }
 
 // elemID is the identity of an element's record.
@@ -96,11 +134,13 @@ func (p *parser) walk() error {
 		if p.dec.PeekKind() == '}' {
 			break
 		}
+		p.open(loc{index: -1})
 		name, err := p.dec.ReadToken()
 		if err != nil {
 			return p.syntax(err)
 		}
 		member := name.String()
+		p.win.at.member = member
 		checkName(p.ps, p.file, loc{member: member, index: -1}, "a member name", member, -1)
 		kind := p.dec.PeekKind()
 		if p.onMember != nil {
@@ -168,6 +208,10 @@ func (p *parser) value(member string) error {
 		return err
 	}
 	p.members = append(p.members, Member{Name: member, Shape: ShapeValue})
+	if len(body) > p.opts.MaxRecord {
+		p.tooLarge(loc{member: member, index: -1}, start, len(body))
+		return nil
+	}
 	return p.emit(&Record{File: p.file, Member: member, Kind: KindSetting, Ident: member, Name: member, Body: body})
 }
 
@@ -190,7 +234,11 @@ func (p *parser) array(member string) error {
 		inChunk = 0
 		return p.emit(r)
 	}
-	for p.dec.PeekKind() != ']' {
+	for {
+		p.open(loc{member: member, index: index})
+		if p.dec.PeekKind() == ']' {
+			break
+		}
 		v, err := p.dec.ReadValue()
 		if err != nil {
 			return p.syntax(err)
@@ -205,6 +253,18 @@ func (p *parser) array(member string) error {
 			return err
 		}
 		if chunk {
+			// A chunk holds whole elements and stays within the record
+			// limit: one that would pass it is written first.
+			if inChunk > 0 && len(p.buf)+1+len(v)+1 > p.opts.MaxRecord {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if len(v)+2 > p.opts.MaxRecord {
+				p.tooLarge(at, start, len(v))
+				index++
+				continue
+			}
 			if inChunk == 0 {
 				p.buf = append(p.buf[:0], '[')
 			} else {
@@ -230,6 +290,11 @@ func (p *parser) array(member string) error {
 			if id.ident == "" {
 				id.ident = member + "#" + strconv.Itoa(index)
 			}
+			if len(body) > p.opts.MaxRecord {
+				p.tooLarge(at, start, len(body))
+				index++
+				continue
+			}
 			if err := p.emit(&Record{File: p.file, Member: member, Seq: seq, Kind: kind, Ident: id.ident, RefID: id.refID, Name: id.name, Count: 1, Body: body}); err != nil {
 				return err
 			}
@@ -252,12 +317,17 @@ func (p *parser) object(member string) error {
 	}
 	p.members = append(p.members, Member{Name: member, Shape: ShapeObject})
 	seq := 0
-	for p.dec.PeekKind() != '}' {
+	for {
+		p.open(loc{member: member, index: -1})
+		if p.dec.PeekKind() == '}' {
+			break
+		}
 		name, err := p.dec.ReadToken()
 		if err != nil {
 			return p.syntax(err)
 		}
 		key := name.String()
+		p.win.at.key = key
 		v, err := p.dec.ReadValue()
 		if err != nil {
 			return p.syntax(err)
@@ -275,6 +345,10 @@ func (p *parser) object(member string) error {
 		if err != nil {
 			return err
 		}
+		if len(body) > p.opts.MaxRecord {
+			p.tooLarge(at, start, len(body))
+			continue
+		}
 		if err := p.emit(&Record{File: p.file, Member: member, Seq: seq, Kind: KindEvent, Ident: key, Name: key, Body: body}); err != nil {
 			return err
 		}
@@ -291,6 +365,9 @@ func (p *parser) object(member string) error {
 func (p *parser) syntax(err error) error {
 	var se *jsontext.SyntacticError
 	switch {
+	case errors.Is(err, errTooLarge):
+		p.tooLarge(p.win.at, p.win.start, -1)
+		return errStop
 	case errors.As(err, &se):
 		msg, off := syntaxMessage(se.Err), se.ByteOffset
 		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
@@ -325,11 +402,20 @@ func syntaxMessage(err error) string {
 
 // countingReader counts the bytes its reader returned.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	limit int64 // serve no byte at or past this offset (0: no limit)
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
+	if c.limit > 0 {
+		if c.n >= c.limit {
+			return 0, errTooLarge
+		}
+		if rest := c.limit - c.n; int64(len(b)) > rest {
+			b = b[:rest]
+		}
+	}
 	n, err := c.r.Read(b)
 	c.n += int64(n)
 	return n, err

@@ -22,6 +22,7 @@ func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 		return
 	}
 	v := &validator{d: d, c: c, ps: ps, t: t}
+	v.botFields()
 	v.planResult()
 	v.index()
 	v.dialogs()

@@ -6,26 +6,27 @@
 package bundle
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/exportzip"
 )
 
-// Source is one file: the name problems cite and a way to read it from its
-// start, as often as needed.
+// Source is one file: the name problems cite, its size (as stored or
+// declared, checked against the bounds before anything is read) and a way
+// to read it from its start, as often as needed.
 type Source struct {
 	Name string
+	Size int64
 	Open func() (io.ReadCloser, error)
 }
 
@@ -79,14 +80,18 @@ func FromZip(ra io.ReaderAt, size int64, lim exportzip.Limits) (*Bundle, error) 
 	if c, ok := ra.(io.Closer); ok {
 		b.closer = c.Close
 	}
-	b.Definition = Source{Name: z.Definition.Name, Open: func() (io.ReadCloser, error) { return exportzip.Open(z.Definition) }}
-	b.Config = Source{Name: z.Config.Name, Open: func() (io.ReadCloser, error) { return exportzip.Open(z.Config) }}
+	entry := func(name string, f *zip.File) Source {
+		// Declared sizes: archive/zip refuses an entry whose data outrun it.
+		return Source{Name: name, Size: int64(min(f.UncompressedSize64, 1<<62)), Open: func() (io.ReadCloser, error) { return exportzip.Open(f) }}
+	}
+	b.Definition = entry(z.Definition.Name, z.Definition)
+	b.Config = entry(z.Config.Name, z.Config)
 	if z.Icon != nil {
-		icon := z.Icon
-		b.Icon = &Source{Name: icon.Name, Open: func() (io.ReadCloser, error) { return exportzip.Open(icon) }}
+		icon := entry(z.Icon.Name, z.Icon)
+		b.Icon = &icon
 	}
 	for _, f := range z.Functions {
-		b.Functions = append(b.Functions, Source{Name: path.Base(f.Name), Open: func() (io.ReadCloser, error) { return exportzip.Open(f) }})
+		b.Functions = append(b.Functions, entry(path.Base(f.Name), f))
 	}
 	return b, nil
 }
@@ -107,7 +112,7 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 		if n, _ := f.ReadAt(magic[:], 0); n < 4 || string(magic[:]) != "PK\x03\x04" && string(magic[:]) != "PK\x05\x06" {
 			// Not a zip: a definition file on its own (config.json unchecked).
 			f.Close()
-			return &Bundle{Definition: Source{Name: filepath.Base(p), Open: func() (io.ReadCloser, error) { return os.Open(p) }}}, nil
+			return &Bundle{Definition: Source{Name: filepath.Base(p), Size: fi.Size(), Open: func() (io.ReadCloser, error) { return os.Open(p) }}}, nil
 		}
 		b, err := FromZip(f, fi.Size(), lim)
 		if err != nil {
@@ -122,24 +127,29 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 		return nil, err
 	}
 	b := &Bundle{}
-	file := func(name string) Source {
+	file := func(name string, size int64) Source {
 		full := filepath.Join(p, name)
-		return Source{Name: name, Open: func() (io.ReadCloser, error) { return os.Open(full) }}
+		return Source{Name: name, Size: size, Open: func() (io.ReadCloser, error) { return os.Open(full) }}
 	}
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
 		}
+		info, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		size := info.Size()
 		switch lower := strings.ToLower(e.Name()); {
 		case lower == "botdefinition.json":
-			b.Definition = file(e.Name())
+			b.Definition = file(e.Name(), size)
 		case lower == "config.json":
-			b.Config = file(e.Name())
+			b.Config = file(e.Name(), size)
 		case lower == "icon.png":
-			s := file(e.Name())
+			s := file(e.Name(), size)
 			b.Icon = &s
 		case strings.HasSuffix(lower, ".js"):
-			b.Functions = append(b.Functions, file(e.Name()))
+			b.Functions = append(b.Functions, file(e.Name(), size))
 		}
 	}
 	if b.Definition.Open == nil {
@@ -154,6 +164,9 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 // Options tune Check.
 type Options struct {
 	MaxProblems int // per severity (default 100)
+	// MaxTotal bounds the bytes of all the upload's files together
+	// (default DefaultMaxTotal; negative: no bound).
+	MaxTotal int64
 	// Target, when set, gives what an incremental import's target bot
 	// contributes to reference checks.
 	Target func() (*botdef.Target, error)
@@ -180,10 +193,6 @@ func (r *Result) Summary() string { return botdef.Summary(r.Errors, r.ErrorCount
 // pngMagic starts every PNG file.
 var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
-// maxFile bounds the icon and scripts read whole; uploads are bounded
-// before this, so it only guards local files.
-const maxFile = 1 << 30
-
 // Check reads and validates the whole bundle, calling emit with every record
 // (config, definition, icon) in order. Content problems are in the result;
 // the error is for failures of a reader (a *Error when the upload itself is
@@ -192,8 +201,15 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 	if opts.MaxProblems <= 0 {
 		opts.MaxProblems = 100
 	}
+	if opts.MaxTotal == 0 {
+		opts.MaxTotal = DefaultMaxTotal
+	}
 	ps := &botdef.Problems{Max: opts.MaxProblems}
 	res := &Result{}
+	if checkBounds(b, opts.MaxTotal, ps) {
+		res.finish(ps)
+		return res, nil
+	}
 	count := func(r *botdef.Record) error {
 		res.Records++
 		return emit(r)
@@ -223,7 +239,7 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 		return nil, err
 	}
 	if b.Icon != nil {
-		data, err := readAll(*b.Icon)
+		data, err := readBounded(*b.Icon, botdef.MaxIcon)
 		if err != nil {
 			return nil, err
 		}
@@ -238,19 +254,14 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 			return nil, err
 		}
 	}
-	seen := map[string]bool{}
-	for _, f := range b.Functions {
-		data, err := readAll(f)
+	for _, f := range b.Functions { // one at a time, in small pieces
+		ok, err := validText(f, botdef.MaxScript)
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case !utf8.Valid(data):
+		if !ok {
 			ps.Add(&botdef.Problem{File: f.Name, Code: "not_text", Message: "the bot functions file is not UTF-8 text"})
-		case seen[f.Name]:
-			ps.Add(&botdef.Problem{File: f.Name, Code: "duplicate_file", Message: "two bot functions files are named " + f.Name})
 		}
-		seen[f.Name] = true
 	}
 	if ps.ErrorCount() == 0 {
 		var target *botdef.Target
@@ -265,9 +276,7 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 		ps.Add(&botdef.Problem{File: name, Code: "ignored_file", Severity: botdef.Warning,
 			Message: "the zip entry " + name + " is not part of an export and was ignored"})
 	}
-	res.Errors, res.Warnings = ps.Errors(), ps.Warnings()
-	res.ErrorCount, res.WarningCount = ps.ErrorCount(), ps.WarningCount()
-	all := append(append([]*botdef.Problem{}, res.Errors...), res.Warnings...)
+	all := append(append([]*botdef.Problem{}, ps.Errors()...), ps.Warnings()...)
 	if err := botdef.Locate(botdef.FileDefinition, all, b.Definition.Open); err != nil {
 		return nil, err
 	}
@@ -284,24 +293,16 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 			p.File = b.Config.Name
 		}
 	}
+	res.finish(ps)
 	return res, nil
 }
 
-// ReadAll reads a whole source.
-func ReadAll(s Source) ([]byte, error) { return readAll(s) }
-
-func readAll(s Source) ([]byte, error) {
-	rc, err := s.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFile {
-		return nil, &Error{fmt.Sprintf("%s is larger than %d bytes", s.Name, maxFile)}
-	}
-	return b, nil
+// finish takes the problems found, bounded for a status document
+// (botdef.Bound): every string clipped, and no more than
+// botdef.ProblemBytes of them listed; the counts keep them all.
+func (r *Result) finish(ps *botdef.Problems) {
+	var left int
+	r.Errors, left = botdef.Bound(ps.Errors(), botdef.ProblemBytes)
+	r.Warnings, _ = botdef.Bound(ps.Warnings(), left)
+	r.ErrorCount, r.WarningCount = ps.ErrorCount(), ps.WarningCount()
 }

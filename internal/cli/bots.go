@@ -31,7 +31,7 @@ func botsCmd(env Env) *cobra.Command {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tPURPOSE\tLANGUAGE\tCREATED")
 		for _, b := range bots {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", b.ID, b.Name, b.Purpose, b.DefaultLanguage, b.CreatedOn)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", safe(b.ID), safe(b.Name), safe(b.Purpose), safe(b.DefaultLanguage), safe(b.CreatedOn))
 		}
 		return tw.Flush()
 	}

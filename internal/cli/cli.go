@@ -117,11 +117,12 @@ func (e Env) tty() bool { return e.IsTerminal != nil && e.IsTerminal(e.Stdout) }
 
 // Commands returns the client commands.
 func Commands(env Env) []*cobra.Command {
+	// Their errors can quote a server's message: shown escaped (safe).
 	return []*cobra.Command{
-		importCmd(env),
-		statusCmd(env),
-		exportCmd(env),
-		botsCmd(env),
-		validateCmd(env),
+		escapeErrors(importCmd(env)),
+		escapeErrors(statusCmd(env)),
+		escapeErrors(exportCmd(env)),
+		escapeErrors(botsCmd(env)),
+		escapeErrors(validateCmd(env)),
 	}
 }

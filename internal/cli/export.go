@@ -60,7 +60,7 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 			if c.json {
 				printJSON(env.Stdout, st)
 			} else {
-				fmt.Fprintf(env.Stderr, "export %s failed: %s\n", st.ID, st.Message)
+				fmt.Fprintln(env.Stderr, safe(fmt.Sprintf("export %s failed: %s", st.ID, st.Message)))
 			}
 			return failed()
 		}
@@ -94,7 +94,7 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 				Export *client.ExportStatus `json:"export"`
 			}{path, d.Size, st})
 		}
-		fmt.Fprintf(env.Stdout, "exported bot %s to %s (%s)\n", args[0], path, byteCount(d.Size))
+		fmt.Fprintln(env.Stdout, safe(fmt.Sprintf("exported bot %s to %s (%s)", args[0], path, byteCount(d.Size))))
 		return nil
 	}
 	return cmd
@@ -117,6 +117,12 @@ func dirOf(path string) string {
 // safeName keeps a server-given file name inside the current directory.
 func safeName(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune { // no control characters in a file name
+		if unsafeRune(r) {
+			return '_'
+		}
+		return r
+	}, name)
 	if name == "" || name == "." || name == "/" || name == ".." {
 		return "export.zip"
 	}

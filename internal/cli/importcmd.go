@@ -119,7 +119,7 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 				_, err := printRaw(cmd.Context(), env, cl, st.ID)
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "import %s accepted; follow it with: botport status %s --watch\n", st.ID, st.ID)
+			fmt.Fprintf(env.Stdout, "import %s accepted; follow it with: botport status %s --watch\n", safe(st.ID), safe(st.ID))
 			return nil
 		}
 		return finish(cmd.Context(), env, cl, st, c.json)
@@ -249,7 +249,7 @@ func Import(ctx context.Context, env Env, cl *client.Client, path string, p Impo
 	if p.BotID != "" {
 		target = "bot " + p.BotID
 	}
-	tr.line(fmt.Sprintf("import %s started into %s %q", start.ID, target, start.StatusLogs[0].TaskName))
+	tr.line(safe(fmt.Sprintf("import %s started into %s %q", start.ID, target, start.StatusLogs[0].TaskName)))
 	tr.line(entryLine(start.StatusLogs[0]))
 	return follow(ctx, cl, start.ID, p.Interval, tr, 1)
 }
@@ -272,7 +272,7 @@ func report(env Env, st *client.Status) error {
 	if st.DryRun {
 		for _, ch := range st.Changes {
 			if ch.Action != "unchanged" {
-				fmt.Fprintf(env.Stdout, "  %-9s %s %s%s\n", ch.Action, ch.Kind, changeName(ch), detail(ch.Detail))
+				fmt.Fprintln(env.Stdout, safe(fmt.Sprintf("  %-9s %s %s%s", ch.Action, ch.Kind, changeName(ch), detail(ch.Detail))))
 			}
 		}
 	}

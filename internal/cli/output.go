@@ -27,7 +27,7 @@ func entryLine(e client.LogEntry) string {
 	if e.TaskName != "" && e.TaskName != e.TaskType && !(e.TaskType == "BotFunctions" && e.TaskName == "Bot Functions") {
 		name += ": " + e.TaskName
 	}
-	return "  " + mark + " " + name
+	return "  " + mark + " " + safe(name)
 }
 
 // printProblems writes problems as a compiler does, one per line:
@@ -48,7 +48,7 @@ func printProblems(w io.Writer, ps []client.Problem, warning bool) {
 			b.WriteString(p.Component + ": ")
 		}
 		b.WriteString(p.Message)
-		fmt.Fprintln(w, b.String())
+		fmt.Fprintln(w, safe(b.String()))
 	}
 }
 
@@ -73,7 +73,9 @@ func finalDiagnostics(w io.Writer, st *client.Status) (errs, warns int) {
 }
 
 // summarize is the last line of a finished import.
-func summarize(st *client.Status) string {
+func summarize(st *client.Status) string { return safe(summary(st)) }
+
+func summary(st *client.Status) string {
 	stages := len(st.StatusLogs)
 	switch {
 	case st.Status == "success" && st.DryRun:

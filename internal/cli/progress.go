@@ -48,7 +48,7 @@ type lineTracker struct{ w io.Writer }
 
 func (t *lineTracker) upload(string, int64) func(int64) { return nil }
 func (t *lineTracker) uploaded(name string, size int64) {
-	fmt.Fprintf(t.w, "uploaded %s (%s)\n", name, byteCount(size))
+	fmt.Fprintf(t.w, "uploaded %s (%s)\n", safe(name), byteCount(size))
 }
 func (t *lineTracker) line(s string)          { fmt.Fprintln(t.w, s) }
 func (t *lineTracker) waiting(*client.Status) {}
@@ -70,14 +70,14 @@ func (t *barTracker) upload(name string, size int64) func(int64) {
 		return nil
 	}
 	bar := t.p.AddBar(size,
-		mpb.PrependDecorators(decor.Name("upload "+name, decor.WCSyncSpaceR)),
+		mpb.PrependDecorators(decor.Name("upload "+safe(name), decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f"), decor.Percentage(decor.WCSyncSpace)),
 		mpb.BarRemoveOnComplete())
 	return func(sent int64) { bar.SetCurrent(min(sent, size)) }
 }
 
 func (t *barTracker) uploaded(name string, size int64) {
-	t.line(fmt.Sprintf("uploaded %s (%s)", name, byteCount(size)))
+	t.line(fmt.Sprintf("uploaded %s (%s)", safe(name), byteCount(size)))
 }
 
 func (t *barTracker) line(s string) { fmt.Fprintln(t.p, s) }

@@ -55,7 +55,7 @@ func statusCmd(env Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "import %s: %s\n", st.ID, st.Status)
+		fmt.Fprintf(env.Stdout, "import %s: %s\n", safe(st.ID), safe(st.Status))
 		for _, e := range st.StatusLogs {
 			fmt.Fprintln(env.Stdout, entryLine(e))
 		}

@@ -68,17 +68,17 @@ are the command's result. The exit status is 1 when there is an error.`,
 			}
 		} else {
 			if out.Message != "" {
-				fmt.Fprintf(env.Stdout, "%s: %s\n", path, out.Message)
+				fmt.Fprintln(env.Stdout, safe(path+": "+out.Message))
 				return failed()
 			}
 			for _, p := range append(out.Errors, out.Warnings...) {
-				fmt.Fprintln(env.Stdout, p.String())
+				fmt.Fprintln(env.Stdout, safe(p.String()))
 			}
 			switch {
 			case out.Valid:
-				fmt.Fprintf(env.Stdout, "%s: valid (%s)\n", path, plural(out.Summary.Warnings, "warning", "warnings"))
+				fmt.Fprintf(env.Stdout, "%s: valid (%s)\n", safe(path), plural(out.Summary.Warnings, "warning", "warnings"))
 			default:
-				fmt.Fprintf(env.Stdout, "%s: %s, %s\n", path, plural(out.Summary.Errors, "error", "errors"), plural(out.Summary.Warnings, "warning", "warnings"))
+				fmt.Fprintf(env.Stdout, "%s: %s, %s\n", safe(path), plural(out.Summary.Errors, "error", "errors"), plural(out.Summary.Warnings, "warning", "warnings"))
 			}
 		}
 		if !out.Valid {

@@ -18,12 +18,17 @@ import (
 type Limits struct {
 	MaxEntries int   // entries, directories included (default 1,000)
 	MaxTotal   int64 // declared uncompressed bytes of all files (default 1 GiB)
-	MaxRatio   int   // uncompressed:compressed, for entries over RatioFloor (default 200)
+	MaxRatio   int   // uncompressed:compressed of every file entry (default 200)
 }
 
-// RatioFloor is the uncompressed size below which the ratio is not checked:
-// small files of whitespace compress beyond any ratio and are harmless.
-const RatioFloor = 1 << 20
+// MaxName is the longest entry name (its whole path), in bytes.
+const MaxName = 1024
+
+// dirBytesPerEntry bounds the central directory's bytes per allowed entry
+// (a record is 46 bytes, its name, extra field and comment): archive/zip
+// reads the whole directory into memory before any count can be checked,
+// so Read refuses a directory past MaxEntries times this.
+const dirBytesPerEntry = 4 << 10
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxEntries <= 0 {
@@ -58,11 +63,17 @@ type Bundle struct {
 // returns describes a refused zip; other errors come from ra.
 func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 	lim = lim.withDefaults()
-	zr, err := zip.NewReader(ra, size)
-	// Unsafe names are refused below with a precise message.
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	// The end record search reads up to 64 KiB; the directory, at most
+	// dirBytesPerEntry per allowed entry.
+	br := &budgetReaderAt{ra: ra, left: 66<<10 + int64(lim.MaxEntries+1)*dirBytesPerEntry}
+	zr, err := zip.NewReader(br, size)
+	switch {
+	case errors.Is(err, errDirBudget):
+		return nil, fail("the zip's directory is larger than %d entries can fill; the limit is %d entries", lim.MaxEntries, lim.MaxEntries)
+	case err != nil && !errors.Is(err, zip.ErrInsecurePath): // unsafe names are refused below, precisely
 		return nil, fail("the zip file cannot be read: %v", err)
 	}
+	br.left = -1 // entries' data are bounded by their declared sizes
 	if len(zr.File) > lim.MaxEntries {
 		return nil, fail("the zip has %d entries; the limit is %d", len(zr.File), lim.MaxEntries)
 	}
@@ -76,6 +87,9 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 	var total int64
 	seen := map[string]bool{}
 	for _, f := range zr.File {
+		if len(f.Name) > MaxName {
+			return nil, fail("a zip entry name has %d bytes; the limit is %d", len(f.Name), MaxName)
+		}
 		name := f.Name
 		if strings.Contains(name, "\\") {
 			name = strings.ReplaceAll(name, "\\", "/")
@@ -114,7 +128,9 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		if total > lim.MaxTotal {
 			return nil, fail("the zip's files hold more than %d bytes uncompressed", lim.MaxTotal)
 		}
-		if u > RatioFloor && (c == 0 || u/c > uint64(lim.MaxRatio)) {
+		// Every entry, whatever its size: 200 entries of 1 MiB at 1000:1
+		// would otherwise store 200 MiB from a 200 KB upload.
+		if u > 0 && (c == 0 || c < 1<<40 && u > uint64(lim.MaxRatio)*c) {
 			return nil, fail("the zip entry %q is compressed more than %d:1", f.Name, lim.MaxRatio)
 		}
 		files = append(files, entry{f: f, dir: dir, base: base, lower: strings.ToLower(base)})
@@ -161,6 +177,25 @@ func Read(ra io.ReaderAt, size int64, lim Limits) (*Bundle, error) {
 		return nil, fail("the zip has no config.json")
 	}
 	return b, nil
+}
+
+// errDirBudget ends the reading of a zip directory past its budget.
+var errDirBudget = errors.New("exportzip: the zip directory is over its budget")
+
+// budgetReaderAt serves at most left bytes (left < 0: any number).
+type budgetReaderAt struct {
+	ra   io.ReaderAt
+	left int64
+}
+
+func (b *budgetReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if b.left >= 0 {
+		if int64(len(p)) > b.left {
+			return 0, errDirBudget
+		}
+		b.left -= int64(len(p))
+	}
+	return b.ra.ReadAt(p, off)
 }
 
 func hasAt[E any](es []E, f func(E) bool) bool {

@@ -201,14 +201,8 @@ func TestReadAccepts(t *testing.T) {
 			def:     "botDefinition.json", cfg: "config.json",
 		},
 		{
-			name:    "just under 1 MiB of zeros (ratio not checked)",
-			entries: []entry{{name: "botDefinition.json", data: zeros(exportzip.RatioFloor - 1)}, file("config.json", cfg)},
-			lim:     exportzip.Limits{MaxRatio: 200},
-			def:     "botDefinition.json", cfg: "config.json",
-		},
-		{
-			name:    "exactly 1 MiB of zeros (ratio not checked)",
-			entries: []entry{{name: "botDefinition.json", data: zeros(exportzip.RatioFloor)}, file("config.json", cfg)},
+			name:    "a small entry under MaxRatio",
+			entries: []entry{file("botDefinition.json", def+strings.Repeat(" ", 2000)), file("config.json", cfg)},
 			lim:     exportzip.Limits{MaxRatio: 200},
 			def:     "botDefinition.json", cfg: "config.json",
 		},
@@ -307,8 +301,21 @@ func refusalCases(t *testing.T) []struct {
 		{"ignored 4 MiB of zeros over MaxRatio", with(entry{name: "pad.txt", data: make([]byte, 4<<20)}), exportzip.Limits{}, "compressed more than 200:1"},
 		{"4 MiB of zeros over MaxRatio 200", with(entry{name: "big.js", data: make([]byte, 4<<20)}), exportzip.Limits{MaxRatio: 200}, "compressed more than 200:1"},
 		{"4 MiB of zeros over default MaxRatio", buildZip(t, entry{name: "botDefinition.json", data: make([]byte, 4<<20)}, file("config.json", cfg)), exportzip.Limits{}, "compressed more than 200:1"},
-		{"1 MiB+1 of zeros over MaxRatio", buildZip(t, file("botDefinition.json", def), entry{name: "config.json", data: make([]byte, exportzip.RatioFloor+1)}), exportzip.Limits{MaxRatio: 200}, "compressed more than"},
+		{"1 MiB+1 of zeros over MaxRatio", buildZip(t, file("botDefinition.json", def), entry{name: "config.json", data: make([]byte, 1<<20+1)}), exportzip.Limits{MaxRatio: 200}, "compressed more than"},
+		{"exactly 1 MiB of zeros over MaxRatio (every entry is checked)", with(entry{name: "a.js", data: make([]byte, 1<<20)}), exportzip.Limits{}, "compressed more than 200:1"},
+		{"64 KiB of zeros over MaxRatio", with(entry{name: "a.js", data: make([]byte, 64<<10)}), exportzip.Limits{}, "compressed more than 200:1"},
+		{"entry name over MaxName", with(file(strings.Repeat("n", exportzip.MaxName+1), "x")), exportzip.Limits{}, "the limit is 1024"},
+		{"directory larger than MaxEntries can fill", with(longNames(100)...), exportzip.Limits{MaxEntries: 1}, "the limit is 1 entries"},
 	}
+}
+
+// longNames is n ignored files with names of 900 bytes.
+func longNames(n int) []entry {
+	var es []entry
+	for i := range n {
+		es = append(es, file("f/"+strings.Repeat("x", 890)+"-"+strconv.Itoa(i)+".txt", "x"))
+	}
+	return es
 }
 
 func manyFiles(n int) []entry {
@@ -362,7 +369,11 @@ func checkRefusal(t *testing.T, zipBytes []byte, lim exportzip.Limits, want stri
 }
 
 func TestOpen(t *testing.T) {
-	big := strings.Repeat("0123456789abcdef", 10000)
+	var sb strings.Builder // numbered lines: compresses like an export, far below 200:1
+	for i := range 10000 {
+		sb.WriteString(strconv.Itoa(i*7919) + "abcdef\n")
+	}
+	big := sb.String()
 	tests := []struct {
 		name   string
 		entry  entry

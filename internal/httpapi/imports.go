@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
@@ -96,6 +97,12 @@ func importRequest(r *http.Request, f *fields, existing bool) (*importer.Request
 		}
 		if req.BotFunctions, err = f.strList("botFunctions"); err != nil {
 			return nil, err
+		}
+		// One file named twice is one script: the pipeline reads it once.
+		// More distinct files than an import may carry is out of range.
+		req.BotFunctions = distinct(req.BotFunctions)
+		if len(req.BotFunctions) > importer.MaxFunctions {
+			return nil, kore.ErrValidation
 		}
 	}
 	if existing {
@@ -200,7 +207,7 @@ func (s *server) importFunctions(w http.ResponseWriter, r *http.Request, app *st
 	default:
 		err = kore.ErrValidation
 	}
-	if err != nil || len(entries) == 0 {
+	if err != nil || len(entries) == 0 || len(entries) > importer.MaxFunctions {
 		return kore.ErrValidation
 	}
 	fns := make([]importer.Function, len(entries))
@@ -208,8 +215,12 @@ func (s *server) importFunctions(w http.ResponseWriter, r *http.Request, app *st
 		if e.FileName == nil || e.FileID == nil {
 			return kore.ErrValidation
 		}
+		// One rule for every script name (botdef.FunctionNameProblem), so
+		// that no bot gets a script its export could not hold: 1-255
+		// characters, no / \ or :, no leading dot, ends in .js, not named
+		// like the export's own files.
 		name := *e.FileName
-		if name == "" || utf8.RuneCountInString(name) > 255 || strings.ContainsAny(name, `/\`) || *e.FileID == "" {
+		if botdef.FunctionNameProblem(name) != "" || *e.FileID == "" {
 			return kore.ErrValidation
 		}
 		fns[i] = importer.Function{FileName: name, FileID: *e.FileID}
@@ -233,4 +244,17 @@ func (s *server) importFunctions(w http.ResponseWriter, r *http.Request, app *st
 		FileName    string `json:"fileName"`
 	}{"BotImport", "Success", kore.FormatTime(res.CreatedOn), res.ID, app.UserID, 0, fns[0].FileID, fns[0].FileName}))
 	return nil
+}
+
+// distinct returns ids without repeats, in first-seen order.
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

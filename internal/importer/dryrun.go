@@ -41,6 +41,9 @@ func (r *run) finishDryRun(ctx context.Context) error {
 		slices.SortStableFunc(changes, func(a, b Change) int { return cmp.Compare(actionRank(a.Action), actionRank(b.Action)) })
 		changes = changes[:maxChanges]
 	}
+	for i := range changes { // names and identities as status entries show them
+		changes[i].Ident, changes[i].Name = taskName(changes[i].Ident), taskName(changes[i].Name)
+	}
 	r.doc.StatusLogs = append(r.doc.StatusLogs, LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName, Status: store.StatusSuccess,
 		Message: "dry run: nothing was committed"})
 	r.doc.Status, r.doc.DryRun, r.doc.Changes, r.doc.ChangeSummary = store.StatusSuccess, true, changes, summary

@@ -104,7 +104,7 @@ func (r *run) execute(ctx context.Context) error {
 // false when the upload failed (the failure is recorded).
 func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	failUpload := func(msg string) (bool, error) {
-		errs := []*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: msg}}
+		errs, _ := botdef.Bound([]*botdef.Problem{{File: r.uploadName(), Code: "bad_upload", Message: msg}}, botdef.ProblemBytes)
 		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName,
 			Message: botdef.Summary(errs, 1), Errors: errs}, &Summary{Errors: 1})
 	}
@@ -117,7 +117,7 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	}
 	r.src = b
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
-	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems}
+	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems, MaxTotal: r.s.cfg.Zip.MaxTotal}
 	if r.incremental() {
 		opts.Target = func() (*botdef.Target, error) { return r.resultTarget(ctx) }
 	}
@@ -132,6 +132,11 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	r.def, r.cfg, r.iconID, r.records = res.Definition, res.Config, res.IconID, res.Records
+	if r.def != nil && r.def.UniversalBot {
+		// Start refuses these when the definition says so within its first
+		// bytes (botdef.PeekDefinition); this is the rest.
+		return failUpload(kore.ErrUniversalBot.Msg)
+	}
 	summary := &Summary{Errors: res.ErrorCount, Warnings: res.WarningCount}
 	if !res.OK() {
 		return false, r.fail(ctx, LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName,
@@ -193,18 +198,18 @@ func (r *run) stages() []stage {
 			out = append(out, stage{row.Type, row.Name, r.stageFunctions})
 		case selection.RowWidget:
 			for _, w := range d.Widgets {
-				out = append(out, stage{row.Type, firstNonEmpty(w.Name, w.RefID), links(d.WidgetLinks(w))})
+				out = append(out, stage{row.Type, taskName(firstNonEmpty(w.Name, w.RefID)), links(d.WidgetLinks(w))})
 			}
 		case selection.RowDialog:
 			for _, dl := range d.Dialogs {
 				if inc && dl.Stub {
 					continue
 				}
-				out = append(out, stage{row.Type, firstNonEmpty(dl.Name, dl.LName, dl.RefID), links(d.DialogLinks(dl))})
+				out = append(out, stage{row.Type, taskName(firstNonEmpty(dl.Name, dl.LName, dl.RefID)), links(d.DialogLinks(dl))})
 			}
 		case selection.RowForm:
 			for _, f := range d.Forms {
-				out = append(out, stage{row.Type, firstNonEmpty(f.Name, f.RefID), links(d.FormLinks(f))})
+				out = append(out, stage{row.Type, taskName(firstNonEmpty(f.Name, f.RefID)), links(d.FormLinks(f))})
 			}
 		case selection.RowEvent:
 			for _, e := range d.Events {
@@ -217,7 +222,7 @@ func (r *run) stages() []stage {
 				if sel.Selects(selection.NLPSettings) {
 					work = links(d.EventLinks(e))
 				}
-				out = append(out, stage{row.Type, e.Key, work})
+				out = append(out, stage{row.Type, taskName(e.Key), work})
 			}
 		case selection.RowKnowledgeTasks:
 			out = append(out, stage{row.Type, row.Name, links(d.GraphLinks())})
@@ -231,6 +236,15 @@ func (r *run) stages() []stage {
 	}
 	return out
 }
+
+// maxTaskName bounds a name as a status entry shows it (taskName, and a dry
+// run's changes), in characters: every poll returns every entry. Longer
+// names (botdef allows identities and display names of botdef.MaxName) are
+// cut, ending in "…".
+const maxTaskName = 100
+
+// taskName is a name as status entries show it.
+func taskName(s string) string { return botdef.Clip(s, maxTaskName) }
 
 // incremental reports whether this is an incremental import into a bot.
 func (r *run) incremental() bool { return r.bot != nil && r.req.Options != nil }
@@ -289,8 +303,8 @@ func (r *run) flushLinks(ctx context.Context) error {
 // stageFunctions writes the bot-functions scripts into the version.
 func (r *run) stageFunctions(ctx context.Context) error {
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
-	for _, f := range r.src.Functions {
-		b, err := bundle.ReadAll(f)
+	for _, f := range r.src.Functions { // one at a time: at most botdef.MaxScript bytes
+		b, err := bundle.ReadScript(f)
 		if err != nil {
 			return err
 		}

@@ -44,6 +44,8 @@ type Store interface {
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
 	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	DiscardAbandoned(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	DeleteOrphanBodies(ctx context.Context, cutoff time.Time, limit int) (examined, deleted int, err error)
 
 	Version(ctx context.Context, accountID, versionID string) (*store.Version, error)
 	Versions(ctx context.Context, accountID, botID string) ([]*store.Version, error)
@@ -54,6 +56,7 @@ type Store interface {
 	// Staging an import's version, between botversion's Stage and Commit.
 	PutRecords(ctx context.Context, accountID, versionID string, recs []store.Record) error
 	PutRecordRefs(ctx context.Context, accountID, versionID string, recs []store.Record) error
+	PutBody(ctx context.Context, accountID string, hash, body []byte, at time.Time) error
 	PutLinks(ctx context.Context, versionID string, links []store.Link) error
 	SetVersionLayout(ctx context.Context, versionID string, layout []byte) error
 	DiscardVersion(ctx context.Context, versionID string) error
@@ -187,14 +190,13 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	}
 	streamID := ""
 	if bot != nil {
-		imp.BotID, imp.StreamRefID, imp.BotName = bot.ID, bot.RefID, bot.Name
+		imp.BotID, imp.StreamRefID, imp.BotName = bot.ID, bot.RefID, taskName(bot.Name)
 		streamID = bot.ID
 	} else {
 		imp.BotID, imp.StreamRefID, imp.NewBot = kore.NewBotID(), kore.NewUUID(), true
-		imp.BotName = firstNonEmpty(req.Name, configName, head.Name, fallbackName(req, files))
-		if req.Purpose == "" {
-			req.Purpose = head.Purpose
-		}
+		// A name over botdef.MaxBotName fails the import (Bot Definition,
+		// located); until then the status entries show it cut.
+		imp.BotName = taskName(firstNonEmpty(req.Name, configName, head.Name, fallbackName(req, files)))
 	}
 	doc := newDoc(imp.ID, imp.StreamRefID, imp.CreatedBy, imp.BotName, streamID, now)
 	doc.DryRun = req.DryRun
@@ -223,8 +225,12 @@ func (s *Service) file(ctx context.Context, accountID, id string, now time.Time)
 }
 
 // peek reads just enough of the upload to refuse an old Universal Bot and
-// to name a new bot. Unreadable content is not refused here: the pipeline
-// reports it, located, in the status document.
+// to name a new bot: a bounded amount whatever the files' sizes (a zip's
+// directory within exportzip's bounds, the first botdef.PeekDefinition
+// bytes of the definition, botdef.PeekConfig of config.json), so a start
+// costs little however large the upload. Unreadable content is not refused
+// here: the pipeline reports it, located, in the status document, and
+// refuses an old Universal Bot the peek could not tell.
 func (s *Service) peek(ctx context.Context, req *Request, files map[string]*store.File) (*botdef.Head, string) {
 	head := &botdef.Head{}
 	var configName string

@@ -44,8 +44,8 @@ func (r *run) openBundle(ctx context.Context) (*bundle.Bundle, error) {
 		}
 		return f, err
 	}
-	fromBlob := func(name, key string) bundle.Source {
-		return bundle.Source{Name: name, Open: func() (io.ReadCloser, error) { return blobs.Open(ctx, key) }}
+	fromBlob := func(name string, f *store.File) bundle.Source {
+		return bundle.Source{Name: name, Size: f.Size, Open: func() (io.ReadCloser, error) { return blobs.Open(ctx, f.BlobKey) }}
 	}
 	if r.req.Mode == ModeJSON {
 		b := &bundle.Bundle{}
@@ -57,22 +57,27 @@ func (r *run) openBundle(ctx context.Context) (*bundle.Bundle, error) {
 			if err != nil {
 				return nil, err
 			}
-			*p.dst = fromBlob(p.name, f.BlobKey)
+			*p.dst = fromBlob(p.name, f)
 		}
 		if r.req.Icon != "" {
 			f, err := file(r.req.Icon)
 			if err != nil {
 				return nil, err
 			}
-			src := fromBlob("icon", f.BlobKey)
+			src := fromBlob("icon", f)
 			b.Icon = &src
 		}
+		seen := map[string]bool{}
 		for _, id := range r.req.BotFunctions {
+			if seen[id] { // one file named twice is one script (requests accepted before ids were merged)
+				continue
+			}
+			seen[id] = true
 			f, err := file(id)
 			if err != nil {
 				return nil, err
 			}
-			b.Functions = append(b.Functions, fromBlob(path.Base(f.Name), f.BlobKey))
+			b.Functions = append(b.Functions, fromBlob(path.Base(f.Name), f))
 		}
 		return b, nil
 	}

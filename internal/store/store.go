@@ -109,6 +109,17 @@ type Store interface {
 	// DeleteFinishedImports removes up to limit imports that ended before
 	// cutoff and returns how many. Errors: faults only.
 	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	// DiscardAbandoned deletes, with their records and links, up to limit
+	// staged versions created before cutoff whose writer is not a pending
+	// import (its failure or dry run could not discard them, or another
+	// writer died), and returns how many. Errors: faults only.
+	DiscardAbandoned(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	// DeleteOrphanBodies examines up to limit bodies that a discarded
+	// version referred to, or that PutBody stored before cutoff, and
+	// deletes those no record refers to. It returns how many it examined
+	// (fewer than limit: there are no more) and deleted. Errors: faults
+	// only.
+	DeleteOrphanBodies(ctx context.Context, cutoff time.Time, limit int) (examined, deleted int, err error)
 
 	// StageVersion creates a staged version row (Number 0), to be filled by
 	// PutRecords, PutRecordRefs, CopyRecords, PutLinks and SetVersionLayout
@@ -128,6 +139,12 @@ type Store interface {
 	// account under their Hash (records of other versions); Body is ignored.
 	// Errors: faults only.
 	PutRecordRefs(ctx context.Context, accountID, versionID string, recs []Record) error
+	// PutBody stores a body that no record refers to yet, for a version
+	// write (WriteVersion) to refer to by hash soon after: a write that
+	// stores its bodies one by one beforehand holds one in memory at a time.
+	// DeleteOrphanBodies leaves the body alone while at is after its
+	// cutoff. Errors: faults only.
+	PutBody(ctx context.Context, accountID string, hash, body []byte, at time.Time) error
 	// DiscardVersion deletes one staged version with its records and links;
 	// a committed or unknown version is left alone. Errors: faults only.
 	DiscardVersion(ctx context.Context, versionID string) error

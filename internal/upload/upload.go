@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -24,6 +25,11 @@ import (
 
 // DefaultTTL is how long an uploaded file id stays valid unless configured.
 const DefaultTTL = 24 * time.Hour
+
+// MaxName is the longest file name an upload may carry, in characters (as
+// file systems allow): the name is echoed in the answer, stored, and can
+// name a bot-functions script or, cut to a bot name, a new bot.
+const MaxName = 255
 
 // Files is what the service needs of the store.
 type Files interface {
@@ -69,8 +75,13 @@ func (s *Service) Write(ctx context.Context, accountID string, r io.Reader) (*st
 }
 
 // Save records a written file (the caller has set its name, context and
-// extension), valid from now for the TTL. Errors are the store's faults.
+// extension), valid from now for the TTL. A name over MaxName characters
+// is kore.ErrValidation (412, as every out-of-range part); other errors are
+// the store's faults.
 func (s *Service) Save(ctx context.Context, f *store.File) error {
+	if utf8.RuneCountInString(f.Name) > MaxName {
+		return kore.ErrValidation
+	}
 	f.CreatedOn = s.now().UTC()
 	f.ExpiresOn = f.CreatedOn.Add(s.ttl())
 	if err := s.Files.CreateFile(ctx, f); err != nil {

@@ -26,8 +26,10 @@ func (db *DB) PutRecords(ctx context.Context, accountID, versionID string, recs 
 		}
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// In hash order: two transactions inserting the same new bodies
+		// then wait on each other in one order, never in a circle.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO bodies (account_id, hash, body)
-			SELECT $1, h, b FROM unnest($2::bytea[], $3::bytea[]) AS t(h, b)
+			SELECT $1, h, b FROM unnest($2::bytea[], $3::bytea[]) AS t(h, b) ORDER BY h
 			ON CONFLICT DO NOTHING`, accountID, hashes, bodies); err != nil {
 			return fmt.Errorf("put bodies: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
@@ -176,5 +177,64 @@ func TestStagedByMigration(t *testing.T) {
 	}
 	if v, err := db.Version(ctx, "a1", "v-restore"); err != nil || v.StagedBy != want["v-restore"] {
 		t.Errorf("after down and up: %+v, %v", v, err)
+	}
+}
+
+// TestOrphanBodiesMigration opens a database left at schema 5 holding a body
+// a record refers to and one no record refers to (what failed imports left
+// before the cleanup job collected them): after Open, DeleteOrphanBodies
+// deletes the orphan and keeps the other, and the migration goes down and
+// up again.
+func TestOrphanBodiesMigration(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), FileName)
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO bodies (account_id, hash, body) VALUES ('a1', x'01', 'kept'), ('a1', x'02', 'secret of a failed import')`,
+		`INSERT INTO records (vid, file, member, seq, account_id, kind, ident, ref_id, name, n, hash)
+			VALUES ('v1', 'botDefinition.json', 'dialogs', 0, 'a1', 'dialog', 'd', '', '', 1, x'01')`,
+	} {
+		if _, err := raw.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	examined, deleted, err := db.DeleteOrphanBodies(ctx, time.Now(), 10)
+	if err != nil || examined != 1 || deleted != 1 {
+		t.Fatalf("DeleteOrphanBodies after the migration: examined %d, deleted %d, %v; want 1, 1", examined, deleted, err)
+	}
+	var n int
+	if err := db.W.QueryRowContext(ctx, `SELECT count(*) FROM bodies WHERE hash = x'01'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the body a record refers to: %d rows, %v", n, err)
+	}
+	p, err = goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

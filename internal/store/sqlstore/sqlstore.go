@@ -26,6 +26,11 @@ type DB struct {
 	// the transaction: " FOR UPDATE" on PostgreSQL; "" on SQLite, whose
 	// write transactions are exclusive (BEGIN IMMEDIATE) already.
 	ForUpdate string
+	// LockBodies, when set, is the statement DeleteOrphanBodies starts
+	// with to wait for, and then hold off, every transaction inserting
+	// bodies: PostgreSQL's LOCK TABLE; "" on SQLite, whose writers run one
+	// at a time.
+	LockBodies string
 	// OnClose runs after both pools are closed.
 	OnClose func() error
 }

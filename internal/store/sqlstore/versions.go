@@ -48,7 +48,12 @@ func (db *DB) DiscardStaged(ctx context.Context, by store.StagedBy) error {
 	})
 }
 
+// deleteVersion deletes a staged version with its records and links; the
+// bodies they referred to become candidates for DeleteOrphanBodies.
 func deleteVersion(ctx context.Context, tx *sql.Tx, id string) error {
+	if err := orphanCandidates(ctx, tx, id); err != nil {
+		return err
+	}
 	for _, q := range []string{`DELETE FROM records WHERE vid = $1`, `DELETE FROM links WHERE vid = $1`, `DELETE FROM versions WHERE id = $1`} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return err
