@@ -212,13 +212,19 @@ func logLine(logs string, parts ...string) string {
 // has, and whether the bot it makes or changes exists.
 func storedImport(t *testing.T, data, url, bir string) (status string, entries int, botExists bool) {
 	t.Helper()
+	return storedImportOf(t, data, url, "default", bir)
+}
+
+// storedImportOf is storedImport for an import of the named account.
+func storedImportOf(t *testing.T, data, url, account, bir string) (status string, entries int, botExists bool) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := database.Open(ctx, data, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	acct, err := db.Account(ctx, "default")
+	acct, err := db.Account(ctx, account)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,4 +435,21 @@ func handBackOf(j *rivertype.JobRow) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// storedBotHash reads the content hash of a default-account bot's current
+// version from the database of a server that is not running.
+func storedBotHash(t *testing.T, data, url, botID string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, data, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	acct, err := db.Account(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return contentHash(t, db, acct.ID, botID)
 }

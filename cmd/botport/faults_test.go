@@ -261,4 +261,3 @@ func waitAllSucceeded(t *testing.T, c *client.Client, birs []string, limit time.
 		time.Sleep(time.Until(round.Add(time.Second)))
 	}
 }
-
