@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -134,7 +135,7 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	if ahead > 0 {
 		return river.JobSnooze(w.cfg.Wait)
 	}
-	err = t.Run(ctx, job.Attempt)
+	err = run(ctx, t, job.Attempt)
 	if err == nil || errors.Is(err, store.ErrNotPending) {
 		return w.end(ctx, job)
 	}
@@ -151,6 +152,18 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 		return fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
 	}
 	return w.end(ctx, job)
+}
+
+// run runs t, turning a panic into a fault: River would recover it too,
+// but discard the job after the last attempt without the task recording
+// its failure, leaving the request pending (and its account's slot taken).
+func run(ctx context.Context, t Task, attempt int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return t.Run(ctx, attempt)
 }
 
 // retry returns a fault for River's retry, unless the server is stopping:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,15 +25,25 @@ type task struct {
 	aheadErr error
 	runErr   error
 	failErr  error
+	panics   bool
 	ran      int
 	failed   error
 }
 
-func (t *task) Pending() bool                           { return t.pending }
-func (t *task) Ahead(context.Context) (int, error)      { return t.ahead, t.aheadErr }
-func (t *task) Run(context.Context, int) error          { t.ran++; return t.runErr }
+func (t *task) Pending() bool                      { return t.pending }
+func (t *task) Ahead(context.Context) (int, error) { return t.ahead, t.aheadErr }
+func (t *task) Run(context.Context, int) error {
+	t.ran++
+	if t.panics {
+		panic("index out of range")
+	}
+	return t.runErr
+}
 func (t *task) Fail(_ context.Context, err error) error { t.failed = err; return t.failErr }
 func (t *task) LogAttrs() []any                         { return []any{"test", "task"} }
+
+// errPanic stands for the fault a panicking run returns.
+var errPanic = errors.New("panic")
 
 func TestWork(t *testing.T) {
 	fault := errors.New("database unreachable")
@@ -62,6 +73,8 @@ func TestWork(t *testing.T) {
 			wantSnooze: true, wantRuns: 1},
 		{name: "time limit, last attempt", task: task{pending: true, runErr: context.DeadlineExceeded}, attempt: 5, ctx: "deadline",
 			wantRuns: 1, wantFail: true, wantEnded: true},
+		{name: "panic, attempts left", task: task{pending: true, panics: true}, attempt: 1, wantErr: errPanic, wantRuns: 1},
+		{name: "panic, last attempt", task: task{pending: true, panics: true}, attempt: 5, wantRuns: 1, wantFail: true, wantEnded: true},
 		{name: "permanent fault", task: task{pending: true, runErr: Permanent(fault)}, attempt: 1, wantRuns: 1, wantFail: true, wantEnded: true},
 		{name: "ended by another run", task: task{pending: true, runErr: fmt.Errorf("save: %w", store.ErrNotPending)}, wantRuns: 1, wantEnded: true},
 		{name: "recording the failure fails", task: task{pending: true, runErr: fault, failErr: errors.New("disk full")}, attempt: 5,
@@ -101,6 +114,10 @@ func TestWork(t *testing.T) {
 			case tt.wantSnooze:
 				if !errors.As(err, &snooze) {
 					t.Errorf("Work = %v, want a snooze", err)
+				}
+			case tt.wantErr == errPanic:
+				if err == nil || !strings.Contains(err.Error(), "panic: index out of range") {
+					t.Errorf("Work = %v, want the panic as a fault", err)
 				}
 			case tt.wantErr != nil:
 				if !errors.Is(err, tt.wantErr) {

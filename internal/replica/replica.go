@@ -133,9 +133,6 @@ func (r *Replica) SetSweep(fn func(ctx context.Context, start bool) error) { r.c
 // ID is the replica's id: River's client id.
 func (r *Replica) ID() string { return r.id }
 
-// Lease is how long the replica's lease lasts without renewal.
-func (r *Replica) Lease() time.Duration { return r.cfg.Lease }
-
 // LiveWorkers sums the workers of the live replicas, this one included,
 // as of the last renewal.
 func (r *Replica) LiveWorkers() int {
