@@ -158,8 +158,8 @@ func killAt(t *testing.T, extra []string, point string, clean map[string]string)
 		t.FailNow()
 	}
 
-	p2 := startProc(t, data, extra...) // at once, default settings
 	restarted := time.Now()
+	p2 := startProc(t, data, extra...) // at once, default settings
 	c2 := client.New(p2.URL, p1.AppID, p1.Secret)
 	other2 := client.New(p2.URL, other.AppID, other.Secret)
 	final := waitImports(t, c2, []string{a.ID, into.ID}, every, 3*time.Minute)
@@ -231,7 +231,7 @@ func killAt(t *testing.T, extra []string, point string, clean map[string]string)
 		t.Errorf("the default account has %d bots (%v), want 2", len(bots), err)
 	}
 	if !t.Failed() {
-		t.Logf("killed at %s with %d workers stopped there; after the restart the 3 imports ended once each, the last %v after it; each bot's versions are a clean import's",
+		t.Logf("killed at %s with %d workers stopped there; restarted at once, the 3 imports ended once each, the last %v after the restart began; each bot's versions are a clean import's",
 			point, len(stopped), last.Round(time.Millisecond))
 	}
 }
