@@ -120,7 +120,7 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 		return w.end(ctx, job)
 	}
 	if err != nil {
-		return w.retry(ctx, job, err)
+		return retry(ctx, err)
 	}
 	if !t.Pending() {
 		// A job handed back after its run ended the request (its process
@@ -130,7 +130,7 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	}
 	ahead, err := t.Ahead(ctx)
 	if err != nil {
-		return w.retry(ctx, job, err)
+		return retry(ctx, err)
 	}
 	if ahead > 0 {
 		return river.JobSnooze(w.cfg.Wait)
@@ -168,7 +168,7 @@ func run(ctx context.Context, t Task, attempt int) (err error) {
 
 // retry returns a fault for River's retry, unless the server is stopping:
 // then the job goes back to the queue at once, its attempt not used up.
-func (w *Worker[A]) retry(ctx context.Context, job *river.Job[A], err error) error {
+func retry(ctx context.Context, err error) error {
 	if stopping(ctx) {
 		return river.JobSnooze(0)
 	}
