@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/store/postgres/pgtest"
 )
 
 // botVersion is one entry of GET /api/botport/bots/{botId}/versions.
@@ -52,7 +55,7 @@ type cleanImport struct {
 // cleanImports imports each request once into a new bot, with no fault
 // around, and returns the content hash of each bot and each import's
 // statusLogs, by the requests' keys.
-func cleanImports(t *testing.T, baseURL string, c *client.Client, reqs map[string]client.ImportRequest) map[string]cleanImport {
+func cleanImports(t *testing.T, baseURL string, c *client.Client, reqs map[string]client.ImportRequest, every time.Duration) map[string]cleanImport {
 	t.Helper()
 	ctx := context.Background()
 	birs := map[string]string{}
@@ -63,9 +66,14 @@ func cleanImports(t *testing.T, baseURL string, c *client.Client, reqs map[strin
 		}
 		birs[n] = st.ID
 	}
+	var all []string
+	for _, bir := range birs {
+		all = append(all, bir)
+	}
+	done := waitImports(t, c, all, every, 2*time.Minute)
 	out := map[string]cleanImport{}
 	for n, bir := range birs {
-		st := waitLong(t, c, bir, 2*time.Minute)
+		st := done[bir]
 		if st.Status != "success" {
 			t.Fatalf("clean import of %s: %s %s", n, st.Status, st.Message)
 		}
@@ -204,13 +212,19 @@ func logLine(logs string, parts ...string) string {
 // has, and whether the bot it makes or changes exists.
 func storedImport(t *testing.T, data, url, bir string) (status string, entries int, botExists bool) {
 	t.Helper()
+	return storedImportOf(t, data, url, "default", bir)
+}
+
+// storedImportOf is storedImport for an import of the named account.
+func storedImportOf(t *testing.T, data, url, account, bir string) (status string, entries int, botExists bool) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := database.Open(ctx, data, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	acct, err := db.Account(ctx, "default")
+	acct, err := db.Account(ctx, account)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,4 +241,215 @@ func storedImport(t *testing.T, data, url, bir string) (status string, entries i
 		t.Fatal(err)
 	}
 	return imp.Status, len(doc.StatusLogs), err == nil
+}
+
+// backends are the stores crash tests run on: the extra serve flags of
+// each (a fresh PostgreSQL schema per call).
+var backends = []struct {
+	name  string
+	extra func(t *testing.T) []string
+}{
+	{"SQLite", func(*testing.T) []string { return nil }},
+	{"PostgreSQL", func(t *testing.T) []string { return []string{"--database", pgtest.URL(t)} }},
+}
+
+// flagValue returns the value after flag in args, or "".
+func flagValue(args []string, flag string) string {
+	for i, a := range args {
+		if a == flag && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// pollEvery is how often a test reads one import's status: once a second
+// on PostgreSQL, as real clients do (its status reads are rate-limited per
+// import), more often on SQLite.
+func pollEvery(dbURL string) time.Duration {
+	if dbURL != "" {
+		return time.Second
+	}
+	return 50 * time.Millisecond
+}
+
+// waitImports polls each of birs, each at most once per every, until all
+// have ended or limit passes, and returns their final documents.
+func waitImports(t *testing.T, c *client.Client, birs []string, every, limit time.Duration) map[string]*client.Status {
+	t.Helper()
+	out := map[string]*client.Status{}
+	deadline := time.Now().Add(limit)
+	for {
+		round := time.Now()
+		for _, bir := range birs {
+			if out[bir] != nil {
+				continue
+			}
+			st, err := c.ImportStatus(context.Background(), bir)
+			if err != nil {
+				t.Fatalf("status of %s: %v", bir, err)
+			}
+			if st.Done() {
+				out[bir] = st
+			}
+		}
+		if len(out) == len(birs) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d imports still pending after %v", len(birs)-len(out), len(birs), limit)
+		}
+		time.Sleep(time.Until(round.Add(every)))
+	}
+}
+
+// reKillPoint matches the line killpoint writes when a worker stops.
+var reKillPoint = regexp.MustCompile(`botport: kill point (\w+) reached \(import (bir-[0-9a-f-]+)\)`)
+
+// waitStops waits until the process's log shows n workers stopped at
+// their kill point, and returns the imports stopped, in order.
+func (p *proc) waitStops(t *testing.T, n int, limit time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ms := reKillPoint.FindAllStringSubmatch(p.logs.String(), -1)
+		if len(ms) >= n {
+			var birs []string
+			for _, m := range ms {
+				birs = append(birs, m[2])
+			}
+			return birs
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("the server exited before %d workers stopped at the kill point:\n%s", n, p.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d workers stopped at the kill point in %v:\n%s", len(ms), n, limit, p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countLines counts the lines of logs that hold every one of parts.
+func countLines(logs string, parts ...string) int {
+	n := 0
+	for _, line := range strings.Split(logs, "\n") {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// queueState is the botport "queue" member of a status document.
+type queueState struct {
+	State string `json:"state"`
+	Ahead *int   `json:"ahead"`
+}
+
+func (q *queueState) String() string {
+	if q == nil {
+		return "none"
+	}
+	if q.Ahead == nil {
+		return q.State
+	}
+	return fmt.Sprintf("%s, %d ahead", q.State, *q.Ahead)
+}
+
+// storedQueue reads an import's status document as the server would
+// serve it, from the database of a server that is not running, and
+// returns its status and queue member.
+func storedQueue(t *testing.T, data, url, bir string) (string, *queueState) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, data, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	acct, err := db.Account(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, status, err := db.ImportDoc(ctx, acct.ID, bir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct{ Queue *queueState }
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatalf("document of %s: %v", bir, err)
+	}
+	return status, d.Queue
+}
+
+// servedQueue reads an import's queue member through the API.
+func servedQueue(t *testing.T, baseURL string, c *client.Client, bir string) (string, *queueState) {
+	t.Helper()
+	resp, body := rawRequest(t, "GET", baseURL+"/api/public/bot/import/status/"+bir, map[string]string{"auth": mustToken(t, c)}, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status of %s: %d %s", bir, resp.StatusCode, body)
+	}
+	var d struct {
+		Status string
+		Queue  *queueState
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		t.Fatalf("status of %s: %v", bir, err)
+	}
+	return d.Status, d.Queue
+}
+
+// appIn creates an app in another account through the CLI, beside a
+// running server of the data directory (and database URL), and returns a
+// client of it on baseURL.
+func appIn(t *testing.T, data, dbURL, baseURL, account string) *client.Client {
+	t.Helper()
+	args := []string{"apps", "create", "--data", data, "--name", "test-" + account, "--account", account, "--scope", "bot_import", "--json"}
+	if dbURL != "" {
+		args = append(args, "--database", dbURL)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), args, func(string) string { return "" }, nil, &out, io.Discard); err != nil {
+		t.Fatalf("apps create: %v", err)
+	}
+	var app struct{ ClientID, ClientSecret string }
+	if err := json.Unmarshal([]byte(out.String()), &app); err != nil || app.ClientID == "" {
+		t.Fatalf("apps create printed %q: %v", out.String(), err)
+	}
+	return client.New(baseURL, app.ClientID, app.ClientSecret)
+}
+
+// handBackOf returns when a replica handed the job back (the errors entry
+// queue.HandBack writes), or zero.
+func handBackOf(j *rivertype.JobRow) time.Time {
+	for _, e := range j.Errors {
+		if strings.HasPrefix(e.Error, "handed back:") {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
+// storedBotHash reads the content hash of a default-account bot's current
+// version from the database of a server that is not running.
+func storedBotHash(t *testing.T, data, url, botID string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, data, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	acct, err := db.Account(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return contentHash(t, db, acct.ID, botID)
 }

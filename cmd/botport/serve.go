@@ -28,7 +28,9 @@ import (
 	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/httpapi"
 	"github.com/botport/botport/internal/importer"
+	"github.com/botport/botport/internal/killpoint"
 	"github.com/botport/botport/internal/queue"
+	"github.com/botport/botport/internal/replica"
 	"github.com/botport/botport/internal/upload"
 )
 
@@ -48,6 +50,9 @@ type serveConfig struct {
 	database              string
 	rescueAfter           time.Duration
 	pollInterval          time.Duration
+	replicaName           string
+	replicaLease          time.Duration
+	accountImports        int64
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -86,6 +91,12 @@ func (c *serveConfig) check() error {
 	if c.importTimeout <= 0 {
 		return fmt.Errorf("--import-timeout %v: must be positive", c.importTimeout)
 	}
+	if c.replicaLease < time.Second {
+		return fmt.Errorf("--replica-lease %v: must be at least 1s", c.replicaLease)
+	}
+	if err := killpoint.Check(); err != nil {
+		return err
+	}
 	// River retries a job running longer than rescue-after elsewhere: it
 	// must outlast the import timeout, or live imports would run twice.
 	if c.rescueAfter != 0 && c.rescueAfter <= c.importTimeout {
@@ -114,7 +125,10 @@ func bindServeFlags(s *settings, c *serveConfig) {
 	s.duration(&c.leeway, "jwt-leeway", 60*time.Second, "clock tolerance on exp, nbf and iat")
 	s.duration(&c.importTimeout, "import-timeout", 10*time.Minute, "time limit of one import run")
 	s.duration(&c.pollInterval, "poll-interval", 0, "how often idle workers look for jobs (default: 10ms on SQLite, 200ms on PostgreSQL)")
-	s.duration(&c.rescueAfter, "rescue-after", 0, "a job running this long is retried on another replica (default: import timeout + 1m)")
+	s.duration(&c.rescueAfter, "rescue-after", 0, "last resort: a job running this long on a live replica is retried elsewhere (default: import timeout + 1m)")
+	s.str(&c.replicaName, "replica-name", "", "this replica's name (default: the host name); a restart under the same name resumes the imports its predecessor left at once")
+	s.duration(&c.replicaLease, "replica-lease", replica.DefaultLease, "how long a replica's lease lasts without renewal: the jobs of a dead replica are handed back within it")
+	s.integer(&c.accountImports, "account-imports", 0, "most imports one account runs at once, all replicas together (0: half the live replicas' workers, at least 1; -1: no limit)")
 	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
 	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
 	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
@@ -170,6 +184,7 @@ type running struct {
 	srv     *http.Server
 	served  chan error
 	jobs    *river.Client[*sql.Tx]
+	leave   func() // ends the replica's lease, after jobs stopped
 	closers []func() error
 }
 
@@ -185,6 +200,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 				stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				_ = r.jobs.StopAndCancel(stopCtx)
 				cancel()
+			}
+			if r.leave != nil {
+				r.leave()
 			}
 			r.close()
 		}
@@ -225,7 +243,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	}
 
 	uploads := &upload.Service{Files: st, Blobs: blobs, TTL: c.fileTTL, Logger: log}
+	rep := newReplica(c, st, r)
 	imp := importer.New(importer.Config{
+		ReplicaID: rep.ID(), AccountLimit: accountLimit(c.accountImports, rep),
 		Store: st, Blobs: blobs, Logger: log, Uploads: uploads,
 		MaxProblems: int(c.maxProblems),
 		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
@@ -248,7 +268,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 			&river.PeriodicJobOpts{RunOnStart: true})
 	}
 	qc := st.Queue // the engine's poll interval and switches
-	qc.Workers, qc.JobTimeout, qc.RescueAfter, qc.Logger = int(c.workers), c.importTimeout, c.rescueAfter, log
+	qc.ID, qc.Workers, qc.JobTimeout, qc.RescueAfter, qc.Logger = rep.ID(), int(c.workers), c.importTimeout, c.rescueAfter, log
 	qc.Periodic = []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{})}
 	if c.pollInterval != 0 {
 		qc.PollInterval = c.pollInterval
@@ -263,15 +283,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	}
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
-	// On an exclusive database this process is the only server (Lock holds
-	// it): jobs still running belong to a dead process. With replicas,
-	// River's rescuer retries them after --rescue-after.
-	if st.Exclusive {
-		if n, err := queue.ReclaimOrphans(ctx, jobs); err != nil {
-			return nil, err
-		} else if n > 0 {
-			log.Info("reclaimed jobs left running by a stopped process", "jobs", n)
-		}
+	// Jobs still running whose replica has stopped (on an exclusive
+	// database: every one) go back to the queue before the client starts;
+	// then the lease is renewed and the leader hands back the jobs of
+	// replicas that die later (internal/replica).
+	if err := joinReplica(ctx, r, rep, jobs, imp); err != nil {
+		return nil, err
 	}
 	// Jobs keep running through shutdown's grace period, so they get their
 	// own context; ctx only starts the stop.
@@ -314,11 +331,12 @@ func (r *running) wait(ctx context.Context) error {
 		r.log.Warn("http shutdown", "error", err)
 	}
 	if err := r.jobs.Stop(shutCtx); err != nil {
-		r.log.Warn("imports still running at the end of the grace period: cancelling them", "error", err)
+		r.log.Warn("imports still running at the end of the grace period: handing them back", "error", err)
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = r.jobs.StopAndCancel(stopCtx)
 	}
+	r.leave()
 	if err := <-r.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

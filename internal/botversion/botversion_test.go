@@ -203,7 +203,7 @@ func TestCommit(t *testing.T) {
 	ctx := t.Context()
 	imp := &store.Import{ID: kore.NewImportID(), AccountID: e.acct, BotID: e.bot.ID, Status: store.StatusPending,
 		Request: []byte(`{}`), Doc: []byte(`{}`), CreatedOn: time.Now()}
-	if err := e.st.CreateImport(ctx, imp, func(context.Context, *sql.Tx) error { return nil }); err != nil {
+	if err := e.st.CreateImport(ctx, imp, 0, func(context.Context, *sql.Tx, bool) (int64, error) { return 0, nil }); err != nil {
 		t.Fatal(err)
 	}
 	by := store.StagedBy{Kind: store.StagedByImport, ID: imp.ID}

@@ -170,6 +170,9 @@ type Options struct {
 	// Target, when set, gives what an incremental import's target bot
 	// contributes to reference checks.
 	Target func() (*botdef.Target, error)
+	// Parsed, when set, is called once every file is parsed, before
+	// validation; its error ends Check (the importer's crash-test seam).
+	Parsed func() error
 }
 
 // Result is what Check learned.
@@ -261,6 +264,11 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 		}
 		if !ok {
 			ps.Add(&botdef.Problem{File: f.Name, Code: "not_text", Message: "the bot functions file is not UTF-8 text"})
+		}
+	}
+	if opts.Parsed != nil {
+		if err := opts.Parsed(); err != nil {
+			return nil, err
 		}
 	}
 	if ps.ErrorCount() == 0 {

@@ -28,7 +28,7 @@ type DB struct {
 	// Exclusive is true when one server at a time works the database
 	// (SQLite in its data directory, once Lock holds it): a job found
 	// running at start belongs to a process that died and is handed back at
-	// once. Shared databases leave such jobs to River's rescuer.
+	// once. On shared databases replica leases tell (internal/replica).
 	Exclusive bool
 	// Queue holds the queue settings the engine decides (poll interval,
 	// SQLite's reindexer switch); the caller adds workers, timeouts and

@@ -55,7 +55,7 @@ func TestImportStatusCache(t *testing.T) {
 	// is still pending: it is read again on the next poll.
 	imp := &store.Import{ID: kore.NewImportID(), AccountID: acct.ID, BotID: kore.NewBotID(), NewBot: true, Status: store.StatusPending,
 		Request: []byte(`{}`), Doc: []byte(`{"statusLogs":[{"status":"success"}],"status":"pending"}`), CreatedOn: time.Now()}
-	if err := db.CreateImport(ctx, imp, func(context.Context, *sql.Tx) error { return nil }); err != nil {
+	if err := db.CreateImport(ctx, imp, 0, func(context.Context, *sql.Tx, bool) (int64, error) { return 0, nil }); err != nil {
 		t.Fatal(err)
 	}
 	want(get(imp.ID, ""), 200, string(imp.Doc), "pending")

@@ -106,8 +106,8 @@ func createImport(b *testing.B, db store.Store, app *store.App, finish bool) str
 	imp := &store.Import{ID: id, AccountID: app.AccountID, AppID: app.ID, CreatedBy: app.UserID, BotID: kore.NewBotID(), NewBot: true,
 		StreamRefID: doc.StreamRefID, BotName: "Bench Bot", Status: store.StatusPending, Request: []byte("{}"), Doc: doc.Encode(), CreatedOn: time.Now()}
 	// No job: nothing runs this import, it only has to be read.
-	noJob := func(context.Context, *sql.Tx) error { return nil }
-	if err := db.CreateImport(ctx, imp, noJob); err != nil {
+	noJob := func(context.Context, *sql.Tx, bool) (int64, error) { return 0, nil }
+	if err := db.CreateImport(ctx, imp, 0, noJob); err != nil {
 		b.Fatal(err)
 	}
 	if finish {

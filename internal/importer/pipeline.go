@@ -8,6 +8,7 @@ import (
 
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/bundle"
+	"github.com/botport/botport/internal/killpoint"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/selection"
 	"github.com/botport/botport/internal/store"
@@ -76,7 +77,16 @@ func (r *run) execute(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
-	for _, stg := range r.stages() {
+	if err := killpoint.Reach(ctx, killpoint.Validated, "import "+r.imp.ID, func() error { return r.save(ctx) }); err != nil {
+		return err
+	}
+	stages := r.stages()
+	for i, stg := range stages {
+		if i == len(stages)/2 {
+			if err := killpoint.Reach(ctx, killpoint.Stages, "import "+r.imp.ID, func() error { return r.save(ctx) }); err != nil {
+				return err
+			}
+		}
 		r.current = LogEntry{TaskType: stg.taskType, TaskName: stg.taskName}
 		if stg.work != nil {
 			if err := stg.work(ctx); err != nil {
@@ -117,7 +127,12 @@ func (r *run) botDefinition(ctx context.Context) (bool, error) {
 	}
 	r.src = b
 	batch := &batcher{st: r.s.cfg.Store, accountID: r.imp.AccountID, vid: r.vid}
-	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems, MaxTotal: r.s.cfg.Zip.MaxTotal}
+	opts := bundle.Options{MaxProblems: r.s.cfg.MaxProblems, MaxTotal: r.s.cfg.Zip.MaxTotal, Parsed: func() error {
+		if err := batch.flush(ctx); err != nil {
+			return err
+		}
+		return killpoint.Reach(ctx, killpoint.Parsed, "import "+r.imp.ID, nil)
+	}}
 	if r.incremental() {
 		opts.Target = func() (*botdef.Target, error) { return r.resultTarget(ctx) }
 	}
@@ -415,7 +430,9 @@ func (r *run) commit(ctx context.Context) error {
 	}
 	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
 		"records", r.records, "dialogs", len(d.Dialogs), "queued", r.queued(), "duration", now.Sub(r.started))
-	return nil
+	// Crash tests stop here: committed, River not yet told the job is done.
+	// (An error here changes nothing: the import has ended; a rerun finds it so.)
+	return killpoint.Reach(ctx, killpoint.Committed, "import "+r.imp.ID, nil)
 }
 
 // queued is how long the import waited between its acceptance and this

@@ -38,8 +38,11 @@ type Store interface {
 	ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*store.File, error)
 	DeleteFile(ctx context.Context, id string) error
 
-	CreateImport(ctx context.Context, imp *store.Import, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	CreateImport(ctx context.Context, imp *store.Import, limit int, enqueue store.Enqueue) error
 	Import(ctx context.Context, accountID, id string) (*store.Import, error)
+	StartImportRun(ctx context.Context, id, replica string) error
+	ReleaseImport(ctx context.Context, id string, limit int, wake store.Wake) (int, error)
+	AdmitImports(ctx context.Context, limit int, wake store.Wake) (int, error)
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
@@ -87,6 +90,16 @@ type Config struct {
 	// BusyWait bounds how long a bot-functions write or a restore waits for
 	// a bot an import holds before answering ErrBusy (default 5 s).
 	BusyWait time.Duration
+	// ReplicaID names this server process (internal/replica): a pending
+	// import records the replica that runs it, so that its status says when
+	// it waits for recovery.
+	ReplicaID string
+	// AccountLimit returns the most imports one account may have admitted
+	// (running or ready to run) at once, across replicas; <= 0, or a nil
+	// func: no limit. Fair sharing: an account's further imports wait,
+	// parked, until one of its own ends, so other accounts' imports find
+	// free workers.
+	AccountLimit func() int
 }
 
 // ErrBusy answers a bot-functions write or a restore that waited
@@ -205,10 +218,13 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	if imp.Request, err = json.Marshal(req); err != nil {
 		return nil, err
 	}
-	err = st.CreateImport(ctx, imp, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := s.jobs.InsertTx(ctx, tx, ImportArgs{AccountID: imp.AccountID, ImportID: imp.ID},
-			&river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts})
-		return err
+	err = st.CreateImport(ctx, imp, s.limit(), func(ctx context.Context, tx *sql.Tx, park bool) (int64, error) {
+		res, err := s.jobs.InsertTx(ctx, tx, ImportArgs{AccountID: imp.AccountID, ImportID: imp.ID},
+			&river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts, Pending: park})
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accept import: %w", err)
@@ -216,6 +232,42 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	s.log.InfoContext(ctx, "import accepted", "import", imp.ID, "bot", imp.BotID, "new_bot", imp.NewBot,
 		"mode", req.Mode, "dry_run", req.DryRun, "app", app.ID)
 	return imp.Doc, nil
+}
+
+// limit is the account limit now (0: none).
+func (s *Service) limit() int {
+	if s.cfg.AccountLimit == nil {
+		return 0
+	}
+	return s.cfg.AccountLimit()
+}
+
+// wake makes a parked import's job ready to run, in the store's
+// transaction that admits it.
+func (s *Service) wake(ctx context.Context, tx *sql.Tx, jobID int64) error {
+	_, err := s.jobs.JobRetryTx(ctx, tx, jobID)
+	return err
+}
+
+// release frees the slot of an import that has ended and admits its
+// account's next parked imports. A failure is logged: Admit repairs it.
+func (s *Service) release(ctx context.Context, args ImportArgs) {
+	n, err := s.cfg.Store.ReleaseImport(ctx, args.ImportID, s.limit(), s.wake)
+	if err != nil {
+		s.log.WarnContext(ctx, "release the import's slot", "import", args.ImportID, "error", err)
+		return
+	}
+	if n > 0 {
+		s.log.DebugContext(ctx, "imports admitted", "after", args.ImportID, "admitted", n)
+	}
+}
+
+// Admit repairs fair sharing: it frees the slots of imports that ended
+// without releasing them (their process died in between) and admits
+// parked imports up to the limit (which grows when replicas join). The
+// leader replica calls it after each renewal. Errors: the store's.
+func (s *Service) Admit(ctx context.Context) (int, error) {
+	return s.cfg.Store.AdmitImports(ctx, s.limit(), s.wake)
 }
 
 // file returns an uploaded file the account may use now, or

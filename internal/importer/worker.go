@@ -23,7 +23,8 @@ const maxMerges = 3
 // waits behind earlier imports into its bot, and its last attempt records a
 // failure document, so no import stays pending forever).
 func (s *Service) Worker() river.Worker[ImportArgs] {
-	return jobrun.New(jobrun.Config[ImportArgs]{Name: "import", Load: s.loadTask, Timeout: s.cfg.Timeout, Logger: s.log})
+	return jobrun.New(jobrun.Config[ImportArgs]{Name: "import", Load: s.loadTask, Timeout: s.cfg.Timeout, Logger: s.log,
+		Ended: s.release})
 }
 
 // importTask is one import request's job.
@@ -59,6 +60,11 @@ func (t *importTask) Ahead(ctx context.Context) (int, error) {
 // merging onto the new version, instead of failing the job into River's
 // backoff; before it does, it holds the bot for its next commit.
 func (t *importTask) Run(ctx context.Context, attempt int) error {
+	if t.s.cfg.ReplicaID != "" {
+		if err := t.s.cfg.Store.StartImportRun(ctx, t.imp.ID, t.s.cfg.ReplicaID); err != nil {
+			return err
+		}
+	}
 	var release func()
 	defer func() {
 		if release != nil {

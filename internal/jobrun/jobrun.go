@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -70,12 +71,6 @@ type Task interface {
 	LogAttrs() []any
 }
 
-// Waiter is a Task that wants to know it waits behind others, to say so in
-// its status (issue 11: an import queued behind others).
-type Waiter interface {
-	Waiting(ctx context.Context, ahead int) error
-}
-
 // Config is one kind of job's runner.
 type Config[A river.JobArgs] struct {
 	// Name names the kind in logs ("import", "export").
@@ -87,7 +82,12 @@ type Config[A river.JobArgs] struct {
 	Timeout time.Duration // a run's time limit (0: River's default)
 	// Wait is how long a job waiting behind earlier work sleeps before it
 	// looks again (default 250 ms). The wait does not use up attempts.
-	Wait   time.Duration
+	Wait time.Duration
+	// Ended, when set, is called once a job ends with its request ended
+	// (or gone): after the run that ended it, after the failure recorded
+	// on the last attempt, or when a job finds its request ended already.
+	// Imports free their account's slot there. Its ctx is not cancelled.
+	Ended  func(ctx context.Context, args A)
 	Logger *slog.Logger
 }
 
@@ -117,29 +117,31 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	t, err := w.cfg.Load(ctx, job.Args)
 	if ended(err) {
 		log.WarnContext(ctx, name+" job for a request that is gone or ended", "job", job.ID, "error", err)
-		return nil
+		return w.end(ctx, job)
 	}
 	if err != nil {
-		return err
+		return retry(ctx, err)
 	}
 	if !t.Pending() {
-		return nil
+		// A job handed back after its run ended the request (its process
+		// died before River recorded the job done), or a duplicate.
+		log.InfoContext(ctx, name+" job found its request ended: nothing left to do", append(t.LogAttrs(), "job", job.ID, "attempt", job.Attempt)...)
+		return w.end(ctx, job)
 	}
 	ahead, err := t.Ahead(ctx)
 	if err != nil {
-		return err
+		return retry(ctx, err)
 	}
 	if ahead > 0 {
-		if wt, ok := t.(Waiter); ok {
-			if err := wt.Waiting(ctx, ahead); err != nil && !ended(err) {
-				return err
-			}
-		}
 		return river.JobSnooze(w.cfg.Wait)
 	}
-	err = t.Run(ctx, job.Attempt)
+	err = run(ctx, t, job.Attempt)
 	if err == nil || errors.Is(err, store.ErrNotPending) {
-		return nil
+		return w.end(ctx, job)
+	}
+	if stopping(ctx) {
+		log.InfoContext(ctx, name+" handed back: the server is stopping", append(t.LogAttrs(), "job", job.ID, "attempt", job.Attempt)...)
+		return river.JobSnooze(0)
 	}
 	final := job.Attempt >= job.MaxAttempts || IsPermanent(err)
 	log.ErrorContext(ctx, name+" fault", append(t.LogAttrs(), "attempt", job.Attempt, "final", final, "error", err)...)
@@ -149,7 +151,44 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	if ferr := t.Fail(context.WithoutCancel(ctx), err); ferr != nil && !ended(ferr) {
 		return fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
 	}
+	return w.end(ctx, job)
+}
+
+// run runs t, turning a panic into a fault: River would recover it too,
+// but discard the job after the last attempt without the task recording
+// its failure, leaving the request pending (and its account's slot taken).
+func run(ctx context.Context, t Task, attempt int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return t.Run(ctx, attempt)
+}
+
+// retry returns a fault for River's retry, unless the server is stopping:
+// then the job goes back to the queue at once, its attempt not used up.
+func retry(ctx context.Context, err error) error {
+	if stopping(ctx) {
+		return river.JobSnooze(0)
+	}
+	return err
+}
+
+// end finishes a job whose request has ended.
+func (w *Worker[A]) end(ctx context.Context, job *river.Job[A]) error {
+	if w.cfg.Ended != nil {
+		w.cfg.Ended(context.WithoutCancel(ctx), job.Args)
+	}
 	return nil
+}
+
+// stopping reports whether River cancelled the job's context because the
+// client is stopping (its time limit would be a deadline instead): the
+// run did not fail, it was interrupted, and another process (or the next
+// start) runs it again from its start.
+func stopping(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
 }
 
 // ended reports an error that says the request is gone or has ended.

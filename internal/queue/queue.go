@@ -16,13 +16,20 @@ import (
 )
 
 // Inserter enqueues jobs inside the caller's transaction, so that a
-// request row and its job commit together (*river.Client satisfies it).
+// request row and its job commit together, and makes a parked job (River's
+// pending state) ready to run, inside the transaction that admits it
+// (*river.Client satisfies it).
 type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobRetryTx(ctx context.Context, tx *sql.Tx, id int64) (*rivertype.JobRow, error)
 }
 
 // Config tunes the client.
 type Config struct {
+	// ID is the client's id, unique among the processes working the
+	// database: the replica's id (internal/replica), so that a running
+	// job's AttemptedBy names the replica working it. "" lets River make one.
+	ID           string
 	Workers      int           // jobs run at once (default 4)
 	JobTimeout   time.Duration // a job's time limit (default 10 minutes)
 	RescueAfter  time.Duration // a running job untouched this long is retried elsewhere (default JobTimeout + 1 minute)
@@ -58,6 +65,7 @@ func New(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, cfg Config)
 		reindex = []string{}
 	}
 	c, err := river.NewClient(driver, &river.Config{
+		ID:                   cfg.ID,
 		ReindexerIndexNames:  reindex,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -76,36 +84,78 @@ func New(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, cfg Config)
 	return c, nil
 }
 
-// ReclaimOrphans makes every job in state running available again. It is
-// only correct when no other process can be working jobs of this database
-// (the embedded store, under the data directory's lock): then a running job
-// belongs to a process that died, and waiting for River's rescuer
-// (RescueAfter) would only delay it. It must run before the client starts.
-func ReclaimOrphans(ctx context.Context, c *river.Client[*sql.Tx]) (int, error) {
-	exec := c.Driver().GetExecutor()
-	total := 0
+// Judge reads which River clients are dead, after HandBack listed the
+// running jobs: a client that fetched a listed job existed before the
+// read, so a replica that has just started is never taken for dead.
+type Judge func(ctx context.Context) (dead func(clientID string) bool, err error)
+
+// HandBack makes every running job whose last attempt was made by a client
+// judge finds dead available again at once, with an entry in the job's
+// errors that says why (reason), and returns the jobs it handed back. A job
+// is handed back only while it is still in the attempt that was listed
+// (state running, attempted_at unchanged), so a job that ended, or that
+// another replica handed back and a live one fetched since, is left alone:
+// replicas may hand back at the same time.
+//
+// It is correct when judge is right: a dead process does not write again.
+// If judge is wrong about a slow but live process, its job runs twice at
+// once, which the requests make harmless (an import commits only while it
+// is pending; the run that finds it ended does nothing).
+func HandBack(ctx context.Context, c *river.Client[*sql.Tx], judge Judge, reason string) ([]*rivertype.JobRow, error) {
+	var running []*rivertype.JobRow
+	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(1000)
 	for {
-		res, err := c.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(500))
+		res, err := c.JobList(ctx, params)
 		if err != nil {
-			return total, fmt.Errorf("list running jobs: %w", err)
+			return nil, fmt.Errorf("list running jobs: %w", err)
 		}
-		if len(res.Jobs) == 0 {
-			return total, nil
+		running = append(running, res.Jobs...)
+		if len(res.Jobs) < 1000 || res.LastCursor == nil {
+			break
+		}
+		params = params.After(res.LastCursor)
+	}
+	if len(running) == 0 {
+		return nil, nil
+	}
+	dead, err := judge(ctx)
+	if err != nil {
+		return nil, err
+	}
+	exec := c.Driver().GetExecutor()
+	var out []*rivertype.JobRow
+	for _, j := range running {
+		by := ""
+		if n := len(j.AttemptedBy); n > 0 {
+			by = j.AttemptedBy[n-1]
+		}
+		if !dead(by) || j.AttemptedAt == nil {
+			continue
 		}
 		now := time.Now().UTC()
-		p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Hour)}
-		for _, j := range res.Jobs {
-			p.ID = append(p.ID, j.ID)
-			p.Error = append(p.Error, []byte(fmt.Sprintf(`{"at":%q,"attempt":%d,"error":"process stopped while the job ran; reclaimed at start","trace":""}`, now.Format(time.RFC3339Nano), j.Attempt)))
-			p.FinalizedAt = append(p.FinalizedAt, nil)
-			p.ScheduledAt = append(p.ScheduledAt, now)
-			p.State = append(p.State, string(rivertype.JobStateAvailable))
+		entry := fmt.Sprintf(`{"at":%q,"attempt":%d,"error":%q,"trace":""}`, now.Format(time.RFC3339Nano), j.Attempt,
+			"handed back: "+reason+" (attempted by "+by+")")
+		// The attempt listed, and no later one: attempted_at is stored to
+		// the millisecond on SQLite, to the microsecond on PostgreSQL.
+		p := &riverdriver.JobRescueManyParams{
+			ID: []int64{j.ID}, Error: [][]byte{[]byte(entry)}, FinalizedAt: []*time.Time{nil},
+			ScheduledAt: []time.Time{now}, State: []string{string(rivertype.JobStateAvailable)},
+			StuckHorizon: j.AttemptedAt.Add(time.Millisecond),
 		}
 		if _, err := exec.JobRescueMany(ctx, p); err != nil {
-			return total, fmt.Errorf("reclaim running jobs: %w", err)
+			return out, fmt.Errorf("hand back job %d: %w", j.ID, err)
 		}
-		total += len(res.Jobs)
+		// The rescue says nothing of what it matched: the job's errors do
+		// (another replica may have handed it back first).
+		after, err := c.JobGet(ctx, j.ID)
+		if err != nil {
+			return out, fmt.Errorf("job %d after its hand-back: %w", j.ID, err)
+		}
+		if n := len(after.Errors); n > 0 && after.Errors[n-1].At.Equal(now) {
+			out = append(out, after)
+		}
 	}
+	return out, nil
 }
 
 // minLevel drops records below a level: River reports routine work at info.

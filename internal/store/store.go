@@ -83,15 +83,37 @@ type Store interface {
 
 	// CreateImport writes imp, setting imp.Seq, and calls enqueue with the
 	// same transaction, so the request and its job commit together or not
-	// at all. Errors: enqueue's error, unwrapped enough for errors.Is;
-	// faults.
-	CreateImport(ctx context.Context, imp *Import, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	// at all. Fair sharing: the import is admitted (it takes one of its
+	// account's slots and its job is ready to run) when the account holds
+	// fewer than limit admitted imports and has none parked; else its job
+	// is parked (enqueue's park) until ReleaseImport or AdmitImports admits
+	// it, in acceptance order. limit <= 0 admits every import. Errors:
+	// enqueue's error, unwrapped enough for errors.Is; faults.
+	CreateImport(ctx context.Context, imp *Import, limit int, enqueue Enqueue) error
 	// Import returns an import request of the account. Errors: ErrNotFound.
 	Import(ctx context.Context, accountID, id string) (*Import, error)
 	// ImportDoc returns only the status document and the status, the hot
-	// read path: a document whose status is final never changes again.
-	// Errors: ErrNotFound.
+	// read path: a document whose status is final never changes again. The
+	// document of a pending import that waits gets a last member
+	// "queue": {"state": QueueAccount|QueueBot|QueueRecovery[, "ahead": n]},
+	// computed from the rows as they are at the read. Errors: ErrNotFound.
 	ImportDoc(ctx context.Context, accountID, id string) (doc []byte, status string, err error)
+	// StartImportRun records that replica runs the pending import now (its
+	// lease then tells whether the import waits for recovery). Errors:
+	// ErrNotPending when the import has ended; ErrNotFound when there is no
+	// such import.
+	StartImportRun(ctx context.Context, id, replica string) error
+	// ReleaseImport frees the slot of an import that has ended and admits
+	// its account's parked imports, oldest first, while the account holds
+	// fewer than limit (all of them when limit <= 0), calling wake for each
+	// in the same transaction. It returns how many it admitted; an import
+	// without a slot admits nothing. Errors: wake's error; faults.
+	ReleaseImport(ctx context.Context, id string, limit int, wake Wake) (int, error)
+	// AdmitImports repairs fair sharing after a process died between an
+	// import's end and its release: it frees the slots of imports no
+	// longer pending and admits parked imports of every account as
+	// ReleaseImport does. Errors: wake's error; faults.
+	AdmitImports(ctx context.Context, limit int, wake Wake) (int, error)
 	// SaveImportDoc replaces the document of a pending import. Errors:
 	// ErrNotPending when the import has ended; ErrNotFound when there is no
 	// such import.
@@ -234,6 +256,23 @@ type Store interface {
 	// before cutoff and returns their blob keys, for the caller to delete.
 	// Errors: faults only.
 	DeleteFinishedExports(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
+
+	// JoinReplica writes r's lease, valid for ttl from now by the
+	// database's clock, and sets r.Started and r.Expires. Errors: faults
+	// only (an id already taken is a constraint fault).
+	JoinReplica(ctx context.Context, r *Replica, ttl time.Duration) error
+	// RenewReplica extends the lease of replica id to ttl from now by the
+	// database's clock, expired or not, and returns its new expiry.
+	// Errors: ErrNotFound when the row is gone (another replica proved this
+	// one dead, or it left): the caller joins again.
+	RenewReplica(ctx context.Context, id string, ttl time.Duration) (time.Time, error)
+	// Replicas lists every replica row, live or expired, by id, with the
+	// database's clock at the read: a replica is live while Expires is
+	// after now. Errors: faults only.
+	Replicas(ctx context.Context) (rs []*Replica, now time.Time, err error)
+	// DeleteReplicas deletes the rows of the replicas ids (one left, or
+	// proven dead); unknown ids are not an error. Errors: faults only.
+	DeleteReplicas(ctx context.Context, ids ...string) error
 
 	// Setting returns a small server-wide value (signing keys). Errors:
 	// ErrNotFound.

@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"context"
+	"database/sql"
+	"time"
+)
 
 // Account owns apps, files, bots and requests.
 type Account struct {
@@ -215,3 +219,38 @@ type VersionWrite struct {
 	Bot *Bot
 	At  time.Time
 }
+
+// Replica is one server process's lease in the shared database (replica
+// liveness, internal/replica). A replica is live while its lease has not
+// expired by the database's clock.
+type Replica struct {
+	ID      string // the process's River client id: a running job's attempted_by names it
+	Name    string // its host's name (or --replica-name): a successor under the same name may prove it dead
+	PID     int    // its process id on that host
+	Workers int    // imports it runs at once (fair sharing derives the account limit from the live replicas')
+	Started time.Time
+	Expires time.Time // by the database's clock
+}
+
+// The queue states a pending import's status document can show, in
+// botport's additive "queue" member (computed when the document is read,
+// so that it never claims a state that has ended).
+const (
+	// QueueAccount: the import waits for one of its account's slots (fair
+	// sharing); "ahead" counts the account's imports waiting before it.
+	QueueAccount = "account"
+	// QueueBot: the import waits for earlier imports into the same bot to
+	// end; "ahead" counts them.
+	QueueBot = "bot"
+	// QueueRecovery: the server that ran the import stopped; the import
+	// runs again from its start once handed back to a live server.
+	QueueRecovery = "recovery"
+)
+
+// Enqueue inserts a request's job inside the store's transaction tx and
+// returns the job's id. park asks for a job that waits (River's pending
+// state) until a Wake admits it.
+type Enqueue = func(ctx context.Context, tx *sql.Tx, park bool) (jobID int64, err error)
+
+// Wake makes a parked job ready to run, inside the store's transaction tx.
+type Wake = func(ctx context.Context, tx *sql.Tx, jobID int64) error

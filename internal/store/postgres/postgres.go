@@ -55,6 +55,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	st := sqlstore.New(db, db)
 	st.ForUpdate = " FOR UPDATE"
 	st.LockBodies = "LOCK TABLE bodies IN SHARE ROW EXCLUSIVE MODE"
+	st.NowMS = sqlstore.PostgresNowMS
 	st.OnClose = func() error { pool.Close(); return nil }
 	return &DB{DB: st, Pool: pool}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/botport/botport/internal/killpoint"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -110,6 +111,10 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE imports SET status = 'success', doc = $2, finished_on = $3 WHERE id = $1`,
 				c.ImportID, bytesArg(c.Doc), ms(c.At)); err != nil {
 				return fmt.Errorf("finish import: %w", err)
+			}
+			// Crash tests stop here, every write done, before COMMIT.
+			if err := killpoint.Reach(ctx, killpoint.Commit, "import "+c.ImportID, nil); err != nil {
+				return err
 			}
 		}
 		return nil

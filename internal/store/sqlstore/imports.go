@@ -1,18 +1,27 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/botport/botport/internal/store"
 )
 
-// CreateImport implements store.Store.
-func (db *DB) CreateImport(ctx context.Context, imp *store.Import, enqueue func(context.Context, *sql.Tx) error) error {
+// CreateImport implements store.Store. The account's row is held while
+// its slots are counted, so that replicas accepting imports of one account
+// at once cannot both take its last slot.
+func (db *DB) CreateImport(ctx context.Context, imp *store.Import, limit int, enqueue store.Enqueue) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO imports (id, account_id, app_id, created_by, bot_id, new_bot,
+		admitted, parked, err := db.lockSlots(ctx, tx, imp.AccountID)
+		if err != nil {
+			return err
+		}
+		park := parked > 0 || limit > 0 && admitted >= limit
+		err = tx.QueryRowContext(ctx, `INSERT INTO imports (id, account_id, app_id, created_by, bot_id, new_bot,
 			stream_ref_id, bot_name, status, request, doc, created_on)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq`,
 			imp.ID, imp.AccountID, imp.AppID, imp.CreatedBy, imp.BotID, imp.NewBot,
@@ -25,7 +34,15 @@ func (db *DB) CreateImport(ctx context.Context, imp *store.Import, enqueue func(
 				return fmt.Errorf("insert import file: %w", err)
 			}
 		}
-		return enqueue(ctx, tx)
+		jobID, err := enqueue(ctx, tx, park)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO import_slots (import_id, account_id, job_id, seq, admitted) VALUES ($1, $2, $3, $4, $5)`,
+			imp.ID, imp.AccountID, jobID, imp.Seq, !park); err != nil {
+			return fmt.Errorf("insert import slot: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -58,15 +75,70 @@ func (db *DB) Import(ctx context.Context, accountID, id string) (*store.Import, 
 	return &imp, rows.Err()
 }
 
-// ImportDoc implements store.Store.
+// ImportDoc implements store.Store. A final document costs one row read;
+// a pending one's queue state comes from the same statement, whose
+// subqueries run for pending imports only.
 func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, string, error) {
 	var doc []byte
 	var status string
-	err := db.R.QueryRowContext(ctx, `SELECT doc, status FROM imports WHERE id = $1 AND account_id = $2`, id, accountID).Scan(&doc, &status)
+	var parkedAhead, botAhead int
+	var orphan bool
+	err := db.R.QueryRowContext(ctx, `SELECT i.doc, i.status,
+		CASE WHEN i.status <> 'pending' THEN -1 ELSE coalesce((SELECT CASE WHEN s.admitted THEN -1 ELSE
+			(SELECT count(*) FROM import_slots p WHERE p.account_id = s.account_id AND NOT p.admitted AND p.seq < s.seq) END
+			FROM import_slots s WHERE s.import_id = i.id), -1) END,
+		CASE WHEN i.status <> 'pending' OR i.new_bot THEN 0 ELSE
+			(SELECT count(*) FROM imports b WHERE b.bot_id = i.bot_id AND b.status = 'pending' AND b.seq < i.seq) END,
+		CASE WHEN i.status <> 'pending' OR i.run_by = '' THEN FALSE ELSE NOT EXISTS
+			(SELECT 1 FROM replicas r WHERE r.id = i.run_by AND r.expires_on > `+db.NowMS+`) END
+		FROM imports i WHERE i.id = $1 AND i.account_id = $2`, id, accountID).Scan(&doc, &status, &parkedAhead, &botAhead, &orphan)
 	if err != nil {
 		return nil, "", notFound(err)
 	}
+	switch {
+	case parkedAhead >= 0:
+		doc = withQueue(doc, store.QueueAccount, parkedAhead)
+	case botAhead > 0:
+		doc = withQueue(doc, store.QueueBot, botAhead)
+	case orphan:
+		doc = withQueue(doc, store.QueueRecovery, -1)
+	}
 	return doc, status, nil
+}
+
+// withQueue appends the member "queue" to a document (a JSON object):
+// {"state": state} and, when ahead >= 0, "ahead". A document that does not
+// end its object is left as it is.
+func withQueue(doc []byte, state string, ahead int) []byte {
+	doc = bytes.TrimRight(doc, " \t\r\n")
+	if len(doc) < 2 || doc[len(doc)-1] != '}' {
+		return doc
+	}
+	out := make([]byte, 0, len(doc)+48)
+	out = append(out, doc[:len(doc)-1]...)
+	if len(bytes.TrimSpace(doc[1:len(doc)-1])) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, `"queue":{"state":"`...)
+	out = append(out, state...)
+	out = append(out, '"')
+	if ahead >= 0 {
+		out = append(out, `,"ahead":`...)
+		out = strconv.AppendInt(out, int64(ahead), 10)
+	}
+	return append(out, "}}"...)
+}
+
+// StartImportRun implements store.Store.
+func (db *DB) StartImportRun(ctx context.Context, id, replica string) error {
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET run_by = $2 WHERE id = $1 AND status = 'pending'`, id, replica)
+	if err != nil {
+		return fmt.Errorf("start import run: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("start import run %s: %w", id, db.ended(ctx, "imports", id))
+	}
+	return nil
 }
 
 // SaveImportDoc implements store.Store.
@@ -128,6 +200,9 @@ func (db *DB) DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit
 		rows.Close()
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM import_files WHERE import_id = $1`, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM import_slots WHERE import_id = $1`, id); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM imports WHERE id = $1`, id); err != nil {

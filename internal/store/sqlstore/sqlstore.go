@@ -31,14 +31,26 @@ type DB struct {
 	// bodies: PostgreSQL's LOCK TABLE; "" on SQLite, whose writers run one
 	// at a time.
 	LockBodies string
+	// NowMS is an SQL expression for the database's clock in Unix
+	// milliseconds. Leases (replicas) are judged by it, so that replicas
+	// whose clocks disagree still agree on which leases have expired.
+	// New sets SQLite's; PostgreSQL's is PostgresNowMS.
+	NowMS string
 	// OnClose runs after both pools are closed.
 	OnClose func() error
 }
 
 var _ store.Store = (*DB)(nil)
 
-// New returns a store over the writer and reader pools.
-func New(w, r *sql.DB) *DB { return &DB{W: w, R: r} }
+// The database clock in Unix milliseconds, per engine (DB.NowMS).
+const (
+	SQLiteNowMS   = `CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)`
+	PostgresNowMS = `CAST(extract(epoch FROM clock_timestamp()) * 1000 AS BIGINT)`
+)
+
+// New returns a store over the writer and reader pools, with SQLite's
+// dialect (see ForUpdate and NowMS for PostgreSQL's).
+func New(w, r *sql.DB) *DB { return &DB{W: w, R: r, NowMS: SQLiteNowMS} }
 
 // Close closes both pools.
 func (db *DB) Close() error {

@@ -215,7 +215,7 @@ func testVersionOps(t *testing.T, open opener) {
 		imp := &store.Import{ID: kore.NewImportID(), AccountID: a.ID, AppID: kore.NewAppID(), CreatedBy: kore.NewUserID(),
 			BotID: kore.NewBotID(), NewBot: true, StreamRefID: kore.NewUUID(), BotName: "b", Status: store.StatusPending,
 			Request: []byte(`{}`), Doc: []byte(`{}`), CreatedOn: base}
-		must(t, s.CreateImport(t.Context(), imp, func(context.Context, *sql.Tx) error { return nil }), "CreateImport")
+		must(t, s.CreateImport(t.Context(), imp, 0, noEnqueue), "CreateImport")
 		if err := s.FinishImport(t.Context(), imp.ID, store.StatusPending, []byte(`{}`), base); err == nil {
 			t.Errorf("FinishImport with status pending succeeded")
 		}

@@ -84,20 +84,23 @@ func testImports(t *testing.T, open opener) {
 		acct := newAccount(t, s)
 		imp := newImport(acct.ID, kore.NewBotID(), true)
 		calls := 0
-		err := s.CreateImport(t.Context(), imp, func(ctx context.Context, tx *sql.Tx) error {
+		err := s.CreateImport(t.Context(), imp, 0, func(ctx context.Context, tx *sql.Tx, park bool) (int64, error) {
 			calls++
 			if tx == nil {
-				return errors.New("enqueue got a nil transaction")
+				return 0, errors.New("enqueue got a nil transaction")
+			}
+			if park {
+				t.Errorf("the import of an account without a limit was parked")
 			}
 			// The import is not committed yet: only its own transaction sees it.
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM imports WHERE id = $1`, imp.ID).Scan(&n); err != nil {
-				return err
+				return 0, err
 			}
 			if n != 1 {
 				t.Errorf("the enqueue transaction sees %d rows of import %s, want 1", n, imp.ID)
 			}
-			return nil
+			return 1, nil
 		})
 		must(t, err, "CreateImport")
 		if calls != 1 {
@@ -114,7 +117,7 @@ func testImports(t *testing.T, open opener) {
 		createFiles(t, s, f)
 		imp := newImport(acct.ID, kore.NewBotID(), true, f.ID)
 		errEnqueue := errors.New("queue unavailable")
-		err := s.CreateImport(t.Context(), imp, func(context.Context, *sql.Tx) error { return errEnqueue })
+		err := s.CreateImport(t.Context(), imp, 0, func(context.Context, *sql.Tx, bool) (int64, error) { return 0, errEnqueue })
 		if !errors.Is(err, errEnqueue) {
 			t.Errorf("CreateImport with a failing enqueue: error = %v, want %v", err, errEnqueue)
 		}

@@ -59,6 +59,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WriteVersion", testWriteVersion},
 		{"HoldBot", testHoldBot},
 		{"GC", testGC},
+		{"Replicas", testReplicas},
+		{"Slots", testSlots},
+		{"ImportQueue", testImportQueue},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
@@ -260,12 +263,12 @@ func newImport(accountID, botID string, newBot bool, fileIDs ...string) *store.I
 }
 
 // noEnqueue is an enqueue callback that enqueues nothing.
-func noEnqueue(context.Context, *sql.Tx) error { return nil }
+func noEnqueue(context.Context, *sql.Tx, bool) (int64, error) { return 0, nil }
 
-// createImport stores imp with no job.
+// createImport stores imp with no job and no limit on its account.
 func createImport(t *testing.T, s store.Store, imp *store.Import) {
 	t.Helper()
-	must(t, s.CreateImport(t.Context(), imp, noEnqueue), "CreateImport")
+	must(t, s.CreateImport(t.Context(), imp, 0, noEnqueue), "CreateImport")
 }
 
 // sameSet reports whether a and b hold the same strings, in any order.
