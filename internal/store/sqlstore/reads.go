@@ -11,16 +11,16 @@ import (
 )
 
 const botColumns = `id, account_id, ref_id, name, purpose, type, default_language, description, icon, color,
-	created_on, created_by, current_vid, version, updated_on`
+	created_on, created_by, current_vid, version, updated_on, published_vid, published_on`
 
 func scanBot(row interface{ Scan(...any) error }) (*store.Bot, error) {
 	var b store.Bot
-	var created, updated int64
+	var created, updated, published int64
 	if err := row.Scan(&b.ID, &b.AccountID, &b.RefID, &b.Name, &b.Purpose, &b.Type, &b.DefaultLanguage, &b.Description,
-		&b.Icon, &b.Color, &created, &b.CreatedBy, &b.VersionID, &b.Version, &updated); err != nil {
+		&b.Icon, &b.Color, &created, &b.CreatedBy, &b.VersionID, &b.Version, &updated, &b.PublishedVersionID, &published); err != nil {
 		return nil, notFound(err)
 	}
-	b.CreatedOn, b.UpdatedOn = fromMS(created), fromMS(updated)
+	b.CreatedOn, b.UpdatedOn, b.PublishedOn = fromMS(created), fromMS(updated), fromMS(published)
 	return &b, nil
 }
 

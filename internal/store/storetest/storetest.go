@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VersionOps", testVersionOps},
 		{"WriteVersion", testWriteVersion},
 		{"HoldBot", testHoldBot},
+		{"Publishes", testPublishes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
