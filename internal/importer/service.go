@@ -43,6 +43,7 @@ type Store interface {
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
+	PublishesAhead(ctx context.Context, botID string, after, seq int64) (int, error)
 	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
 	Version(ctx context.Context, accountID, versionID string) (*store.Version, error)
