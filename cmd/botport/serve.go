@@ -344,7 +344,7 @@ func printWelcome(w io.Writer, a *firstApp, base, data string) {
 		dataArg = " --data " + shellQuote(data)
 	}
 	fmt.Fprintf(w, `
-First start: created account "default" and app "default" (scopes bot_import, bot_export).
+First start: created account "default" and app "default" (scopes %s).
   clientId:     %s
   clientSecret: %s
   accountId:    %s
@@ -354,7 +354,7 @@ Try it:
   TOKEN=$(botport token%s --app %s)
   curl -s -H "auth: $TOKEN" %s/api/public/bots
 
-`, a.ClientID, a.ClientSecret, a.AccountID, dataArg, dataArg, a.ClientID, base)
+`, strings.Join(auth.Scopes, ", "), a.ClientID, a.ClientSecret, a.AccountID, dataArg, dataArg, a.ClientID, base)
 }
 
 func shellQuote(s string) string {

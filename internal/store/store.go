@@ -191,6 +191,10 @@ type Store interface {
 	// RecordMeta lists a version's records without their bodies, in file,
 	// member, seq order. Errors: faults only.
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]Record, error)
+	// VersionSize returns the bytes of a version's record bodies, what an
+	// export of it reads; another account's or an unknown version has 0.
+	// Errors: faults only.
+	VersionSize(ctx context.Context, accountID, versionID string) (int64, error)
 	// Links lists a version's links, sorted. Errors: faults only.
 	Links(ctx context.Context, versionID string) ([]Link, error)
 

@@ -159,6 +159,19 @@ func (db *DB) RecordMeta(ctx context.Context, accountID, versionID string) ([]st
 	return recs, rows.Err()
 }
 
+// VersionSize implements store.Store. Both engines read a body's length
+// without its bytes (SQLite's length() of a blob column, PostgreSQL's of a
+// bytea from its header).
+func (db *DB) VersionSize(ctx context.Context, accountID, versionID string) (int64, error) {
+	var n int64
+	err := db.R.QueryRowContext(ctx, `SELECT COALESCE(sum(length(b.body)), 0) FROM records r
+		JOIN bodies b ON b.account_id = r.account_id AND b.hash = r.hash WHERE r.vid = $1 AND r.account_id = $2`, versionID, accountID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("version size: %w", err)
+	}
+	return n, nil
+}
+
 // Links implements store.Store.
 func (db *DB) Links(ctx context.Context, versionID string) ([]store.Link, error) {
 	rows, err := db.R.QueryContext(ctx, `SELECT from_kind, from_ident, to_kind, to_ident FROM links WHERE vid = $1`, versionID)
