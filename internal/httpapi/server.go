@@ -33,9 +33,9 @@ type Config struct {
 	// 4.9 to 4.11); nil: their routes are not served.
 	Publisher *publish.Service
 	Variables *variables.Service
-	Verifier *auth.Verifier
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Verifier  *auth.Verifier
+	Logger    *slog.Logger
+	Now       func() time.Time
 
 	// Uploads stores uploaded files (default: a service over Store and
 	// Blobs with the default file TTL).
