@@ -29,13 +29,15 @@ type Config struct {
 	Blobs    *blob.Store
 	Importer *importer.Service
 	Exporter *exporter.Service // nil: the export routes are not served
+
 	// Publisher and Variables serve publishes and bot variables (contract
 	// 4.9 to 4.11); nil: their routes are not served.
 	Publisher *publish.Service
 	Variables *variables.Service
-	Verifier  *auth.Verifier
-	Logger    *slog.Logger
-	Now       func() time.Time
+
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+	Now      func() time.Time
 
 	// Uploads stores uploaded files (default: a service over Store and
 	// Blobs with the default file TTL).
