@@ -169,7 +169,7 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 		return nil, fmt.Errorf("accept export: %w", err)
 	}
 	s.log.InfoContext(ctx, "export accepted", "export", exp.ID, "bot", exp.BotID, "version", exp.VersionID, "type", exp.ExportType,
-		"subset", req.Options != nil || len(req.Dialogs) > 0, "wait", wait.bound, "app", app.ID)
+		"subset", req.Options != nil || len(req.Dialogs) > 0, "content_bytes", wait.size, "wait", wait.bound, "app", app.ID)
 	wait.await(ctx)
 	return status(exp), nil
 }
