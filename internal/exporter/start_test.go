@@ -116,7 +116,12 @@ func TestShortExports(t *testing.T) {
 	// content problem): Start returns after it.
 	s := New(Config{Store: f.st, Blobs: f.blobs, ShortWait: time.Minute}) // a real clock: it learns the speed
 	s.SetJobs(&jobs{run: func(args ExportArgs) {
+		// As River would: the job runs once the request is committed.
 		task, err := s.loadTask(context.Background(), args)
+		for errors.Is(err, store.ErrNotFound) {
+			time.Sleep(time.Millisecond)
+			task, err = s.loadTask(context.Background(), args)
+		}
 		if err != nil {
 			t.Error(err)
 			return
