@@ -87,7 +87,7 @@ func TestPromotionPipeline(t *testing.T) {
 		sameDoc(t, "config.json", got["config.json"], wantCfg)
 		wantDef := decodeOrdered(t, readFile(t, release.File("botDefinition.json")))
 		wantDef["contentVariables"] = append(wantDef["contentVariables"].([]any), map[string]any{"group": "", "key": "support_line",
-			"localeData": map[string]any{"en": map[string]any{"value": "Call 555-0100", "hint": "", "audioTag": ""}},
+			"localeData":     map[string]any{"en": map[string]any{"value": "Call 555-0100", "hint": "", "audioTag": ""}},
 			"propagateValue": false, "scope": "prePopulated", "vNameSpace": []any{}, "variableType": "locale"})
 		sameDoc(t, "botDefinition.json", got["botDefinition.json"], wantDef)
 
