@@ -168,3 +168,16 @@ func newApps(t *testing.T, b backend, ts *testServer, wrong ...string) apps {
 		noScope:    b.createApp(t, ts, "default"),
 	}
 }
+
+// publishBot publishes a bot and follows the publish to its end.
+func publishBot(t *testing.T, c *client.Client, botID string) {
+	t.Helper()
+	if _, err := c.Publish(context.Background(), botID, client.PublishRequest{VersionComment: "test"}); err != nil {
+		t.Fatalf("publish %s: %v", botID, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if st, err := c.WaitPublish(ctx, botID, 20*time.Millisecond, nil); err != nil || st.Status != "successful" {
+		t.Fatalf("publish %s: %+v %v", botID, st, err)
+	}
+}
