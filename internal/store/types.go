@@ -146,8 +146,8 @@ const (
 	StagedByImport    = "import"    // an import job (ID: its bir)
 	StagedByFunctions = "functions" // a bot-functions write
 	StagedByRestore   = "restore"   // a restore of an earlier version
-	StagedByPublish   = "publish"   // a publish (issue 13)
-	StagedByVariables = "variables" // a bot-variables import (issue 13)
+	StagedByPublish   = "publish"   // a publish names itself so; it stages no version (it marks one published)
+	StagedByVariables = "variables" // a bot-variables import
 )
 
 // String is the writer as one value, "kind:id": the form a bot's hold names
