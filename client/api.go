@@ -368,6 +368,7 @@ func (c *Client) ImportFunctions(ctx context.Context, botID string, fns []Functi
 type Version struct {
 	Version      int    `json:"version"`
 	Current      bool   `json:"current"`
+	Published    bool   `json:"published"` // the version the last publish made live
 	CreatedOn    string `json:"createdOn"`
 	ImportID     string `json:"importId,omitempty"` // the import that made it, if any
 	ContentHash  string `json:"contentHash"`

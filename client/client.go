@@ -248,3 +248,7 @@ func jsonBody(v any) func() (io.Reader, error) {
 		return bytes.NewReader(b), err
 	}
 }
+
+func bytesBody(b []byte) func() (io.Reader, error) {
+	return func() (io.Reader, error) { return bytes.NewReader(b), nil }
+}

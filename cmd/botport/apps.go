@@ -199,7 +199,8 @@ credentials. It works while a server runs on the same data directory.`,
 	databaseFlag(s, &dbURL)
 	cmd.Flags().StringVar(&name, "name", "", "app name (required)")
 	cmd.Flags().StringVar(&account, "account", "default", "account name (or id) the app belongs to")
-	cmd.Flags().StringSliceVar(&scopes, "scope", nil, "scope to grant: bot_import, bot_export (repeatable)")
+	cmd.Flags().StringSliceVar(&scopes, "scope", nil, "scope to grant: "+strings.Join(auth.Scopes, ", ")+
+		", or a platform id such as bot_publish:publish_request (repeatable; other names are stored and grant nothing)")
 	cmd.Flags().StringVar(&algorithm, "algorithm", "HS256", "signing algorithm: HS256 or HS512")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	_ = cmd.MarkFlagRequired("name")
@@ -213,24 +214,16 @@ credentials. It works while a server runs on the same data directory.`,
 		if !slices.Contains(auth.Algorithms, algorithm) {
 			return fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm)
 		}
-		var granted []string
-		for _, sc := range scopes {
-			for _, one := range strings.Split(sc, ",") {
-				n, ok := auth.NormalizeScope(one)
-				if !ok {
-					return fmt.Errorf("--scope %q: use bot_import or bot_export", one)
-				}
-				if !slices.Contains(granted, n) {
-					granted = append(granted, n)
-				}
-			}
-		}
-		if len(granted) == 0 {
-			return fmt.Errorf("give at least one --scope (bot_import, bot_export)")
+		// StringSlice splits on commas already; a scope may be given
+		// several times. Names that grant nothing are kept (contract 2.4),
+		// and an app may have none.
+		granted, err := auth.AppScopes(scopes)
+		if err != nil {
+			return cli.Usage(fmt.Errorf("--scope: %w", err))
 		}
 		var app *store.App
 		var acct *store.Account
-		err := withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
+		err = withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
 			app, acct, err = admin.Create(cmd.Context(), account, name, algorithm, granted)
 			return err
 		})
@@ -244,8 +237,12 @@ credentials. It works while a server runs on the same data directory.`,
 			_, err := fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
+		scopeList := strings.Join(out.Scopes, " ")
+		if scopeList == "" {
+			scopeList = "(none)"
+		}
 		_, err = fmt.Fprintf(stdout, "clientId:     %s\nclientSecret: %s\naccountId:    %s (%s)\nscopes:       %s\nalgorithm:    %s\n",
-			out.ClientID, out.ClientSecret, out.AccountID, out.Account, strings.Join(out.Scopes, " "), out.Algorithm)
+			out.ClientID, out.ClientSecret, out.AccountID, out.Account, scopeList, out.Algorithm)
 		return err
 	}
 	return cmd

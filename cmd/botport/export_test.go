@@ -249,6 +249,7 @@ func TestSubsetExports(t *testing.T) {
 	ts := startServer(t)
 	c := ts.client()
 	botID := importBot(t, c, fixture.Get(t, "demobot1-all"))
+	publishBot(t, c, botID) // the platform's partial exports were made of the published version
 	for _, name := range []string{"demobot1-tasks-only", "demobot1-nlp-only", "demobot1-without-settings"} {
 		t.Run(name, func(t *testing.T) {
 			want := fixture.Get(t, name)
@@ -494,6 +495,7 @@ func TestExportErrors(t *testing.T) {
 	otherBot := importBot(t, other, fixture.Get(t, "demobot1-full"))
 	never := importBot(t, c, fixture.Get(t, "weatherbot-old-format"))
 
+	publishBot(t, c, botID) // for the published export below
 	fin := exportBot(t, c, botID, client.ExportRequest{ExportType: "latest"})
 	if fin.Status != "success" {
 		t.Fatalf("export: %s %s", fin.Status, fin.Message)

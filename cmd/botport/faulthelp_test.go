@@ -20,7 +20,6 @@ import (
 	"github.com/botport/botport/internal/database"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/postgres/pgtest"
 )
 
 // botVersion is one entry of GET /api/botport/bots/{botId}/versions.
@@ -241,16 +240,6 @@ func storedImportOf(t *testing.T, data, url, account, bir string) (status string
 		t.Fatal(err)
 	}
 	return imp.Status, len(doc.StatusLogs), err == nil
-}
-
-// backends are the stores crash tests run on: the extra serve flags of
-// each (a fresh PostgreSQL schema per call).
-var backends = []struct {
-	name  string
-	extra func(t *testing.T) []string
-}{
-	{"SQLite", func(*testing.T) []string { return nil }},
-	{"PostgreSQL", func(t *testing.T) []string { return []string{"--database", pgtest.URL(t)} }},
 }
 
 // flagValue returns the value after flag in args, or "".

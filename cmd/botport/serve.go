@@ -29,9 +29,11 @@ import (
 	"github.com/botport/botport/internal/httpapi"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/killpoint"
+	"github.com/botport/botport/internal/publish"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/replica"
 	"github.com/botport/botport/internal/upload"
+	"github.com/botport/botport/internal/variables"
 )
 
 // serveConfig is everything serve reads from flags and environment.
@@ -47,6 +49,7 @@ type serveConfig struct {
 	shutdownGrace         time.Duration
 	publicURL             string
 	downloadTTL           time.Duration
+	exportWait            time.Duration
 	database              string
 	rescueAfter           time.Duration
 	pollInterval          time.Duration
@@ -132,6 +135,7 @@ func bindServeFlags(s *settings, c *serveConfig) {
 	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
 	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
 	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
+	s.duration(&c.exportWait, "export-wait", exporter.DefaultShortWait, "an export expected to take less is finished before its POST is answered (negative: never wait)")
 }
 
 // defaultServeConfig is serve's configuration with every default, for demo.
@@ -253,14 +257,19 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	})
 	exp := exporter.New(exporter.Config{
 		Store: st, Blobs: blobs, Logger: log,
-		LinkTTL: c.downloadTTL,
-		Timeout: c.importTimeout,
+		LinkTTL:   c.downloadTTL,
+		Timeout:   c.importTimeout,
+		ShortWait: c.exportWait,
 	})
+	pub := publish.New(publish.Config{Store: st, Logger: log})
+	vars := variables.New(variables.Config{Store: st, Logger: log})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, imp.Worker())
 	river.AddWorker(workers, imp.CleanupWorker(c.retention))
 	river.AddWorker(workers, exp.Worker())
 	river.AddWorker(workers, exp.CleanupWorker(c.retention))
+	river.AddWorker(workers, pub.Worker())
+	river.AddWorker(workers, pub.CleanupWorker(c.retention))
 	river.AddWorker(workers, uploads.CleanupWorker())
 	every := func(args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
@@ -269,7 +278,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	}
 	qc := st.Queue // the engine's poll interval and switches
 	qc.ID, qc.Workers, qc.JobTimeout, qc.RescueAfter, qc.Logger = rep.ID(), int(c.workers), c.importTimeout, c.rescueAfter, log
-	qc.Periodic = []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{})}
+	qc.Periodic = []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{}),
+		every(publish.CleanupArgs{})}
 	if c.pollInterval != 0 {
 		qc.PollInterval = c.pollInterval
 	}
@@ -283,6 +293,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	}
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
+	pub.SetJobs(jobs)
 	// Jobs still running whose replica has stopped (on an exclusive
 	// database: every one) go back to the queue before the client starts;
 	// then the lease is renewed and the leader hands back the jobs of
@@ -299,7 +310,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 
 	r.ready = &atomic.Bool{}
 	handler := httpapi.NewServer(httpapi.Config{
-		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Logger: log, Ready: r.ready,
+		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Publisher: pub, Variables: vars, Logger: log, Ready: r.ready,
 		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
 		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
@@ -362,7 +373,7 @@ func printWelcome(w io.Writer, a *firstApp, base, data string) {
 		dataArg = " --data " + shellQuote(data)
 	}
 	fmt.Fprintf(w, `
-First start: created account "default" and app "default" (scopes bot_import, bot_export).
+First start: created account "default" and app "default" (scopes %s).
   clientId:     %s
   clientSecret: %s
   accountId:    %s
@@ -372,7 +383,7 @@ Try it:
   TOKEN=$(botport token%s --app %s)
   curl -s -H "auth: $TOKEN" %s/api/public/bots
 
-`, a.ClientID, a.ClientSecret, a.AccountID, dataArg, dataArg, a.ClientID, base)
+`, strings.Join(auth.Scopes, ", "), a.ClientID, a.ClientSecret, a.AccountID, dataArg, dataArg, a.ClientID, base)
 }
 
 func shellQuote(s string) string {

@@ -44,23 +44,26 @@ type AppAdmin struct {
 // DefaultName names the account and the app a first start creates.
 const DefaultName = "default"
 
-// FirstStart creates the default account and app, with scopes bot_import
-// and bot_export, when the store holds no app at all; otherwise it returns
-// nil values. Errors are the store's faults.
+// FirstStart creates the default account and app, with every scope that
+// grants something (Scopes: a deploy pipeline imports, exports, sets
+// variables and publishes), when the store holds no app at all; otherwise
+// it returns nil values. Errors are the store's faults.
 func (a *AppAdmin) FirstStart(ctx context.Context) (*store.App, *store.Account, error) {
 	n, err := a.Store.CountApps(ctx)
 	if err != nil || n > 0 {
 		return nil, nil, err
 	}
-	return a.Create(ctx, DefaultName, DefaultName, "HS256", []string{ScopeImport, ScopeExport})
+	return a.Create(ctx, DefaultName, DefaultName, "HS256", Scopes)
 }
 
 // Create creates an app in the named account, creating the account on
 // first use; an account value of 24 hex naming an existing account's id
 // selects that account. The app gets a new secret and user id. A blank
-// name or an algorithm not in Algorithms is refused; scopes are stored as
-// given (an app may hold scopes botport grants nothing for). Store errors
-// are returned, never taken for "no such account".
+// name or an algorithm not in Algorithms is refused. Scopes follow
+// AppScopes: the platform's ids become the scope they grant, other names
+// are stored as given and grant nothing, none at all is allowed (contract
+// 2.4); a name it refuses is an error. Store errors are returned, never
+// taken for "no such account".
 func (a *AppAdmin) Create(ctx context.Context, account, name, algorithm string, scopes []string) (*store.App, *store.Account, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -68,6 +71,10 @@ func (a *AppAdmin) Create(ctx context.Context, account, name, algorithm string, 
 	}
 	if !slices.Contains(Algorithms, algorithm) {
 		return nil, nil, fmt.Errorf("auth: algorithm %q: use HS256 or HS512", algorithm)
+	}
+	scopes, err := AppScopes(scopes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: %w", err)
 	}
 	var acct *store.Account
 	if kore.IsHexID(account) {

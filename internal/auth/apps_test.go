@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -108,7 +109,7 @@ func TestAppAdminFirstStart(t *testing.T) {
 		t.Fatalf("first start: %v", err)
 	}
 	if acct.Name != "default" || app.Name != "default" || app.Algorithm != "HS256" ||
-		len(app.Scopes) != 2 || app.Scopes[0] != auth.ScopeImport || app.Scopes[1] != auth.ScopeExport {
+		!slices.Equal(app.Scopes, []string{auth.ScopeImport, auth.ScopeExport, auth.ScopePublish, auth.ScopeVariables}) {
 		t.Errorf("default app %+v in %+v", app, acct)
 	}
 	if app, acct, err := admin.FirstStart(ctx); app != nil || acct != nil || err != nil {

@@ -23,29 +23,11 @@ import (
 	"github.com/botport/botport/internal/store"
 )
 
-// Scopes an app may hold.
-const (
-	ScopeImport = "bot_import"
-	ScopeExport = "bot_export"
-)
-
 // Algorithms an app may sign with.
 var Algorithms = []string{"HS256", "HS512"}
 
 // MaxTokenBytes bounds a token's length (step 2).
 const MaxTokenBytes = 8 << 10
-
-// NormalizeScope maps a scope name, or the platform's
-// bot_definition:bot_import style id, to botport's name. It reports false
-// for an unknown scope.
-func NormalizeScope(s string) (string, bool) {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "bot_definition:")
-	switch s {
-	case ScopeImport, ScopeExport:
-		return s, true
-	}
-	return "", false
-}
 
 // NewSecret returns a new random client secret.
 func NewSecret() string {

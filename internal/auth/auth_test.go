@@ -543,35 +543,6 @@ func TestToken(t *testing.T) {
 	}
 }
 
-func TestNormalizeScope(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-		ok   bool
-	}{
-		{"bot_import", auth.ScopeImport, true},
-		{"bot_export", auth.ScopeExport, true},
-		{"bot_definition:bot_import", auth.ScopeImport, true},
-		{"bot_definition:bot_export", auth.ScopeExport, true},
-		{"", "", false},
-		{"bot_delete", "", false},
-		{"BOT_IMPORT", "", false},
-		{"bot_definition:", "", false},
-		{"bot_definition:bot_delete", "", false},
-		{"other:bot_import", "", false},
-		{"bot_definition:bot_definition:bot_import", "", false},
-		{"bot_import,bot_export", "", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, ok := auth.NormalizeScope(tc.in)
-			if got != tc.want || ok != tc.ok {
-				t.Errorf("NormalizeScope(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
-			}
-		})
-	}
-}
-
 func TestNewSecret(t *testing.T) {
 	seen := map[string]bool{}
 	for range 100 {

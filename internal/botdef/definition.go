@@ -39,6 +39,7 @@ type Definition struct {
 	graphs       []graphFact
 	sentences    []sentenceFact
 	patterns     []patternFact
+	tasks        []taskFact     // elements of the task collections botport stores opaquely (owners.go)
 	contentKeys  map[string]int // key -> first index
 	namespaces   []nsFact
 	idpNames     map[string]bool

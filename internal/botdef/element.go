@@ -130,6 +130,8 @@ func (d *Definition) element(member string, i int, raw jsontext.Value, at loc, p
 			}
 		case "mlParams":
 			d.mlIntents = append(d.mlIntents, mlFact{index: i, intents: v.DialogIntents})
+		case "actions", "alerts":
+			d.tasks = append(d.tasks, taskFact{member: member, id: string(v.ID), refID: string(v.RefID)})
 		case "botSentimentEvents":
 			var t struct {
 				Task str `json:"task"`

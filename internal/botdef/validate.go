@@ -25,6 +25,7 @@ func Validate(d *Definition, c *Config, ps *Problems, t *Target) {
 	v.botFields()
 	v.planResult()
 	v.index()
+	v.indexOwners()
 	v.dialogs()
 	v.components()
 	v.resultComponents()
@@ -48,6 +49,7 @@ type validator struct {
 	dialogRefs map[string]bool
 	formRefs   map[string]bool
 	widgetRefs map[string]bool
+	owners     owners // NLP owners besides components (owners.go)
 }
 
 func (v *validator) err(ptr, code, component, msg string) {
@@ -267,8 +269,15 @@ func (v *validator) nlp() {
 		switch {
 		case s.taskID == "":
 			v.err(pointer("sentences", s.index, "taskId"), "missing_intent", "", "utterance without a taskId")
+		case c == nil && v.utteranceTask(s.taskID):
+			// A task's own utterances; the merge of an incremental import
+			// keeps only those of intent components, so there they are
+			// skipped, and said so.
+			if v.selected(GroupUtterances) {
+				skipped.add(pointer("sentences", s.index, "taskId"))
+			}
 		case c == nil:
-			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to unknown intent component "+strconv.Quote(s.taskID))
+			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to unknown intent component or task "+strconv.Quote(s.taskID))
 		case c.Type != "" && c.Type != "intent":
 			v.err(pointer("sentences", s.index, "taskId"), "unknown_intent", "", "utterance belongs to "+componentLabel(c)+", which is a "+c.Type+", not an intent")
 		case v.selected(GroupUtterances) && !v.inResult(c.Ident()):
@@ -286,8 +295,8 @@ func (v *validator) nlp() {
 	skipped = skips{noun: "pattern", owner: "component", code: "skipped_patterns"}
 	for _, p := range v.d.patterns {
 		switch {
-		case p.refID == "" || !v.componentRef(p.refID):
-			v.err(pointer("patterns", p.index, "refId"), "unknown_component", "", "patterns belong to unknown component "+strconv.Quote(p.refID))
+		case !v.patternOwner(p.refID):
+			v.err(pointer("patterns", p.index, "refId"), "unknown_component", "", "patterns belong to unknown component or task "+strconv.Quote(p.refID))
 		case v.selected(GroupPatterns) && !v.inResult(p.refID):
 			skipped.add(pointer("patterns", p.index, "refId"))
 		}
@@ -310,7 +319,7 @@ func (v *validator) nlp() {
 	}
 	for _, m := range v.d.mlIntents {
 		for k, ref := range m.intents {
-			if !v.dialogIn(GroupNLPSettings, ref) {
+			if !v.intentList(GroupNLPSettings, ref) {
 				v.ps.AddOnce("mlintent:"+ref, &Problem{File: FileDefinition, Pointer: pointer("mlParams", m.index, "dialogIntents", k),
 					Code: "unknown_dialog", Severity: Warning, offset: -1, Message: "ML settings name unknown dialog " + strconv.Quote(ref)})
 			}

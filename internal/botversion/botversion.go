@@ -18,9 +18,10 @@
 //     then answer ErrBusy, which the HTTP layer turns into 409 with
 //     Retry-After.
 //
-// A publish (issue 13) does not write a version: it marks the current one
-// published, in a store transaction that holds the bot row like the others,
-// and runs as a job behind earlier imports of the bot (see jobrun).
+// A publish does not write a version: Publish marks the current one
+// published, in a store transaction that holds the bot row like the
+// others, and runs as a job behind earlier imports of the bot (see jobrun
+// and internal/publish).
 package botversion
 
 import (
@@ -57,6 +58,7 @@ type Store interface {
 	CommitVersion(ctx context.Context, c *store.Commit) error
 	WriteVersion(ctx context.Context, w *store.VersionWrite) (*store.Version, error)
 	HoldBot(ctx context.Context, accountID, botID string, by store.StagedBy, now, until time.Time) error
+	CommitPublish(ctx context.Context, c *store.PublishCommit) (*store.Publish, error)
 }
 
 // Config is the writer's dependencies and bounds.
@@ -224,6 +226,42 @@ func (w *Writer) Write(ctx context.Context, kind, accountID, botID string, edit 
 			pause = min(2*pause, 500*time.Millisecond)
 		default:
 			return nil, err
+		}
+	}
+}
+
+// Describe returns what a publish records of the version it makes live
+// (its detail), read from the bot as it is now.
+type Describe func(ctx context.Context, bot *store.Bot) ([]byte, error)
+
+// Publish makes the bot's current version its published one and ends the
+// pending publish id with success, in one store transaction that holds the
+// bot row (store.CommitPublish). It describes the current version first;
+// when another write makes a new version current between the description
+// and the commit, it describes that one and commits again, at most
+// MaxRebuilds times. It does not wait for holds: a publish runs only once
+// every import accepted before it has ended, and imports accepted after it
+// wait for it, so a hold's holder is never work that must come first.
+// Errors: store.ErrNotPending (another run ended the publish: nothing left
+// to do); store.ErrNotFound (no such publish or bot); ErrBusy after
+// MaxRebuilds; describe's errors; faults.
+func (w *Writer) Publish(ctx context.Context, accountID, botID, id string, started time.Time, describe Describe) (*store.Publish, error) {
+	for rebuilds := 0; ; {
+		bot, err := w.cfg.Store.Bot(ctx, accountID, botID)
+		if err != nil {
+			return nil, err
+		}
+		detail, err := describe(ctx, bot)
+		if err != nil {
+			return nil, err
+		}
+		p, err := w.cfg.Store.CommitPublish(ctx, &store.PublishCommit{AccountID: accountID, BotID: botID, PublishID: id,
+			Base: bot.VersionID, Detail: detail, StartedOn: started, At: w.cfg.Now()})
+		if !errors.Is(err, store.ErrConflict) {
+			return p, err
+		}
+		if rebuilds++; rebuilds >= MaxRebuilds {
+			return nil, fmt.Errorf("publish %s of %s: %d rebuilds: %w", id, botID, rebuilds, ErrBusy)
 		}
 	}
 }

@@ -1,5 +1,5 @@
-// Package cli holds botport's client commands: import, status, export, bots
-// and validate. They are thin shells over the client package (and, for
+// Package cli holds botport's client commands: import, status, export, bots,
+// validate, publish and variables. They are thin shells over the client package (and, for
 // validate, the bundle check), and work against botport or a Kore.ai host
 // alike. cmd/botport registers them.
 package cli
@@ -124,5 +124,7 @@ func Commands(env Env) []*cobra.Command {
 		escapeErrors(exportCmd(env)),
 		escapeErrors(botsCmd(env)),
 		escapeErrors(validateCmd(env)),
+		escapeErrors(publishCmd(env)),
+		escapeErrors(variablesCmd(env)),
 	}
 }

@@ -6,8 +6,9 @@ import (
 	"github.com/botport/botport/internal/selection"
 )
 
-// Export types. botport has no separate published state: both export the
-// bot's current version, and the request's type is echoed.
+// Export types: latest exports the bot's current version, published the
+// version its last successful publish made live (contract 4.6). The
+// request's type is echoed.
 const (
 	TypeLatest    = "latest"
 	TypePublished = "published"

@@ -34,6 +34,10 @@ type Config struct {
 	LinkTTL     time.Duration // lifetime of a download link (default 1 hour)
 	MaxAttempts int           // tries of an export job after faults (default 5)
 	Timeout     time.Duration // an export run's time limit (default 10 minutes)
+	// ShortWait is the short-export bound (default 250 ms; negative: never
+	// wait): Start answers only once an export it expects to finish within
+	// it has finished, at most that long (see awaitShort).
+	ShortWait time.Duration
 }
 
 // Service accepts, runs and serves exports.
@@ -44,6 +48,8 @@ type Service struct {
 
 	keyMu sync.Mutex
 	key   []byte // download-link signing key, loaded once from the store
+
+	short shortExports
 }
 
 // New returns a Service. Call SetJobs before Start.
@@ -63,7 +69,10 @@ func New(cfg Config) *Service {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Minute
 	}
-	return &Service{cfg: cfg, log: cfg.Logger}
+	if cfg.ShortWait == 0 {
+		cfg.ShortWait = DefaultShortWait
+	}
+	return &Service{cfg: cfg, log: cfg.Logger, short: shortExports{waiting: map[string]*shortWait{}}}
 }
 
 // SetJobs sets the queue exports are enqueued on. The River client is built
@@ -107,10 +116,15 @@ type Link struct {
 }
 
 // Start accepts an export of botID. It makes the contract's checks in order
-// (bot id, then component selection), snapshots the bot's current version,
-// writes the request and its job in one transaction and returns the
-// accepted request. It refuses an unknown bot (kore.ErrStreamID) and options
-// that select nothing (kore.ErrNoComponent); other errors are faults.
+// (bot id, component selection, then a published version for exportType
+// published), snapshots the version the type names (the current one, or
+// the one the last publish made live), writes the request and its job in
+// one transaction and returns the accepted request. An export expected to
+// finish within Config.ShortWait is waited for first (awaitShort), so that
+// a client reading the status once right after sees it ended. It refuses
+// an unknown bot (kore.ErrStreamID), options that select nothing
+// (kore.ErrNoComponent) and a published export of a bot never published
+// (kore.ErrNotPublished); other errors are faults.
 func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *Request) (*Status, error) {
 	bot, err := s.cfg.Store.Bot(ctx, app.AccountID, botID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -122,6 +136,13 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	if req.Options.Empty() {
 		return nil, kore.ErrNoComponent
 	}
+	vid := bot.VersionID // later imports do not change what this export holds
+	if req.ExportType == TypePublished {
+		if bot.PublishedVersionID == "" {
+			return nil, kore.ErrNotPublished
+		}
+		vid = bot.PublishedVersionID
+	}
 	stored, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -130,13 +151,15 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 		ID:         kore.NewExportID(),
 		AccountID:  app.AccountID,
 		BotID:      bot.ID,
-		VersionID:  bot.VersionID, // later imports do not change what this export holds
+		VersionID:  vid,
 		CreatedBy:  app.UserID,
 		ExportType: req.ExportType,
 		Options:    stored,
 		Status:     store.StatusPending,
 		CreatedOn:  s.cfg.Now(),
 	}
+	wait := s.shortExport(ctx, exp)
+	defer wait.stop()
 	err = s.cfg.Store.CreateExport(ctx, exp, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := s.jobs.InsertTx(ctx, tx, ExportArgs{AccountID: exp.AccountID, ExportID: exp.ID},
 			&river.InsertOpts{MaxAttempts: s.cfg.MaxAttempts})
@@ -145,8 +168,9 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 	if err != nil {
 		return nil, fmt.Errorf("accept export: %w", err)
 	}
-	s.log.InfoContext(ctx, "export accepted", "export", exp.ID, "bot", exp.BotID, "version", exp.VersionID,
-		"subset", req.Options != nil || len(req.Dialogs) > 0, "app", app.ID)
+	s.log.InfoContext(ctx, "export accepted", "export", exp.ID, "bot", exp.BotID, "version", exp.VersionID, "type", exp.ExportType,
+		"subset", req.Options != nil || len(req.Dialogs) > 0, "content_bytes", wait.size, "wait", wait.bound, "app", app.ID)
+	wait.await(ctx)
 	return status(exp), nil
 }
 

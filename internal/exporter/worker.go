@@ -21,6 +21,7 @@ import (
 type Store interface {
 	Bot(ctx context.Context, accountID, id string) (*store.Bot, error)
 	Version(ctx context.Context, accountID, versionID string) (*store.Version, error)
+	VersionSize(ctx context.Context, accountID, versionID string) (int64, error)
 	Records(ctx context.Context, accountID, versionID, file, member string, fn func(*store.Record) error) error
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]store.Record, error)
 	Links(ctx context.Context, versionID string) ([]store.Link, error)
@@ -72,8 +73,10 @@ func (t *exportTask) Run(ctx context.Context, _ int) error {
 	if err := t.s.run(ctx, t.exp); err != nil {
 		return err
 	}
+	took := t.s.cfg.Now().Sub(started)
+	t.s.short.finished(t.exp.ID, took)
 	t.s.log.InfoContext(ctx, "export finished", "export", t.exp.ID, "bot", t.exp.BotID, "status", t.exp.Status,
-		"bytes", t.exp.FileSize, "duration", t.s.cfg.Now().Sub(started))
+		"bytes", t.exp.FileSize, "duration", took)
 	return nil
 }
 
@@ -83,7 +86,9 @@ func (t *exportTask) Fail(ctx context.Context, _ error) error {
 	exp.Status, exp.FileID, exp.BlobKey, exp.FileSize = store.StatusFailure, "", "", 0
 	exp.Message = "internal error: the export could not be completed; the server log has the details (export " + exp.ID + ")"
 	exp.FinishedOn = t.s.cfg.Now()
-	return t.s.cfg.Store.FinishExport(ctx, exp)
+	err := t.s.cfg.Store.FinishExport(ctx, exp)
+	t.s.short.finished(exp.ID, 0)
+	return err
 }
 
 // LogAttrs implements jobrun.Task.

@@ -34,6 +34,7 @@ var answers = map[string]answer{
 	kore.ETOOLARGE:            {http.StatusRequestEntityTooLarge, 413},
 	kore.ERATELIMIT:           {http.StatusTooManyRequests, 429},
 	kore.EBUSY:                {http.StatusConflict, 409},
+	kore.ENOTPUBLISHED:        {http.StatusBadRequest, 400},
 	kore.EINTERNAL:            {http.StatusInternalServerError, 500},
 }
 

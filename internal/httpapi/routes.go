@@ -22,6 +22,18 @@ func (s *server) routes(mux *http.ServeMux) {
 		// No credentials: the link's signature is the authorization.
 		s.route(mux, "GET", downloadPath+"{ber}", s.exportDownload) // the path links are built with
 	}
+	if s.cfg.Publisher != nil {
+		s.route(mux, "POST", p+"/bot/{botId}/publish", s.authed(auth.ScopePublish, s.publishStart))
+		s.route(mux, "GET", p+"/bot/{botId}/publish/status", s.authed(auth.ScopePublish, s.publishStatus))
+	}
+	if s.cfg.Variables != nil {
+		// The platform serves these under /api/{version}/public/builder
+		// (version 1.x), by bot and by its older name, stream.
+		for _, b := range []string{"/api/{version}/public/builder/bot/{botId}", "/api/{version}/public/builder/stream/{botId}"} {
+			s.builderRoute(mux, "POST", b+"/variables/export", s.authed(auth.ScopeVariables, s.variablesExport))
+			s.builderRoute(mux, "POST", b+"/variables/import", s.authed(auth.ScopeVariables, s.variablesImport))
+		}
+	}
 
 	// botport's own features live outside /api/public.
 	const b = "/api/botport"

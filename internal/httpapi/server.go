@@ -17,8 +17,10 @@ import (
 	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/publish"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/upload"
+	"github.com/botport/botport/internal/variables"
 )
 
 // Config is the server's dependencies and limits.
@@ -27,6 +29,12 @@ type Config struct {
 	Blobs    *blob.Store
 	Importer *importer.Service
 	Exporter *exporter.Service // nil: the export routes are not served
+
+	// Publisher and Variables serve publishes and bot variables (contract
+	// 4.9 to 4.11); nil: their routes are not served.
+	Publisher *publish.Service
+	Variables *variables.Service
+
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
 	Now      func() time.Time

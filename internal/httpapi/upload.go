@@ -10,10 +10,8 @@ import (
 
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/upload"
 )
-
-// Allowed fileExtension values.
-var extensions = map[string]bool{"json": true, "js": true, "png": true, "zip": true}
 
 // errFileTooLarge stops the blob write when the file part passes the limit.
 var errFileTooLarge = errors.New("file over the upload limit")
@@ -21,16 +19,21 @@ var errFileTooLarge = errors.New("file over the upload limit")
 // partReader reads the file part for the upload service: it fails with
 // errFileTooLarge past max bytes and remembers a failed read of the request
 // body, so that a body cut short (the client's fault) is told apart from a
-// failing store (ours).
+// failing store (ours). It keeps the first bytes, from which an upload
+// without fileExtension is recognised.
 type partReader struct {
 	r       io.Reader
 	n       int64
 	max     int64
 	readErr error
+	head    []byte
 }
 
 func (l *partReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if len(l.head) < upload.HeadSize {
+		l.head = append(l.head, p[:min(n, upload.HeadSize-len(l.head))]...)
+	}
 	l.n += int64(n)
 	if l.n > l.max {
 		return n, errFileTooLarge
@@ -43,7 +46,9 @@ func (l *partReader) Read(p []byte) (int, error) {
 
 // uploadFile is POST /uploadfile: one multipart file, streamed to the
 // upload service while it is hashed and counted; the service records it once
-// the other parts are read and valid.
+// the other parts are read and valid. Without fileExtension (or with an
+// empty one) the extension is the file name's, else the content's
+// (upload.Service.Extension); one that is present and unknown is 412.
 func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.App) error {
 	// The whole body may hold the file plus small text parts. Size comes
 	// before syntax (contract 1.6): a declared length over it is 413 unread.
@@ -60,7 +65,8 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 		return kore.ErrValidation
 	}
 	var f *store.File // the written file, once the file part is read
-	name := "file"
+	var head []byte   // its first bytes
+	name, clientName := "file", ""
 	cleanup := func() {
 		if f != nil {
 			if err := s.uploads.Discard(r.Context(), f); err != nil {
@@ -90,7 +96,7 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 				return kore.ErrValidation
 			}
 			if n := baseName(part.FileName()); n != "" {
-				name = n
+				name, clientName = n, n
 			}
 			pr := &partReader{r: part, max: s.cfg.UploadLimit}
 			written, err := s.uploads.Write(r.Context(), app.AccountID, pr)
@@ -103,7 +109,7 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 			case err != nil:
 				return err
 			}
-			f = written
+			f, head = written, pr.head
 		case "fileContext", "fileExtension":
 			v, err := io.ReadAll(io.LimitReader(part, 1025))
 			if err != nil || len(v) > 1024 {
@@ -134,9 +140,16 @@ func (s *server) uploadFile(w http.ResponseWriter, r *http.Request, app *store.A
 			}
 		}
 	}
-	if f == nil || f.Size == 0 || ctx == "" || !extensions[ext] {
+	if f == nil || f.Size == 0 || ctx == "" || (ext != "" && !upload.KnownExtension(ext)) {
 		cleanup()
 		return kore.ErrValidation
+	}
+	if ext == "" {
+		var err error
+		if ext, err = s.uploads.Extension(r.Context(), f, clientName, head); err != nil {
+			cleanup()
+			return err
+		}
 	}
 	f.Name, f.Context, f.Extension = name, ctx, ext
 	if err := s.uploads.Save(r.Context(), f); err != nil {

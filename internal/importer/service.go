@@ -46,6 +46,7 @@ type Store interface {
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
+	PublishesAhead(ctx context.Context, botID string, after, seq int64) (int, error)
 	DeleteFinishedImports(ctx context.Context, cutoff time.Time, limit int) (int, error)
 	DiscardAbandoned(ctx context.Context, cutoff time.Time, limit int) (int, error)
 	DeleteOrphanBodies(ctx context.Context, cutoff time.Time, limit int) (examined, deleted int, err error)
@@ -112,7 +113,7 @@ var ErrBusy = kore.ErrBusy
 type Service struct {
 	cfg      Config
 	log      *slog.Logger
-	jobs     queue.Inserter
+	jobs     queue.Admitter
 	versions *botversion.Writer
 }
 
@@ -145,7 +146,7 @@ func New(cfg Config) *Service {
 
 // SetJobs sets the queue imports are enqueued on. The River client is built
 // with the importer's workers, so it comes after New.
-func (s *Service) SetJobs(j queue.Inserter) { s.jobs = j }
+func (s *Service) SetJobs(j queue.Admitter) { s.jobs = j }
 
 // ImportArgs is the River job of one import.
 type ImportArgs struct {

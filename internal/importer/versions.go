@@ -19,6 +19,7 @@ var ErrVersion = kore.ErrVersion
 type VersionInfo struct {
 	Version     int    `json:"version"`
 	Current     bool   `json:"current"`
+	Published   bool   `json:"published"` // the version the last publish made live
 	CreatedOn   string `json:"createdOn"`
 	ImportID    string `json:"importId,omitempty"`
 	ContentHash string `json:"contentHash"`
@@ -40,7 +41,8 @@ func (s *Service) Versions(ctx context.Context, app *store.App, botID string) ([
 	}
 	out := make([]VersionInfo, 0, len(vs))
 	for _, v := range vs {
-		info := VersionInfo{Version: v.Number, Current: v.ID == bot.VersionID, CreatedOn: kore.FormatTime(v.CommittedOn), ContentHash: v.ContentHash}
+		info := VersionInfo{Version: v.Number, Current: v.ID == bot.VersionID, Published: v.ID == bot.PublishedVersionID,
+			CreatedOn: kore.FormatTime(v.CommittedOn), ContentHash: v.ContentHash}
 		if v.StagedBy.Kind == store.StagedByImport {
 			info.ImportID = v.StagedBy.ID
 		}
@@ -90,6 +92,8 @@ func (s *Service) Restore(ctx context.Context, app *store.App, botID string, num
 		return nil, versionWriteError(err)
 	}
 	s.log.InfoContext(ctx, "version restored", "bot", botID, "from", number, "version", v.Number, "app", app.ID)
+	// A restore does not change what is published (contract 4.9): a new
+	// version is never the published one until the next publish.
 	return &VersionInfo{Version: v.Number, Current: true, CreatedOn: kore.FormatTime(v.CommittedOn), ContentHash: v.ContentHash,
 		RestoredOf: from.Number}, nil
 }

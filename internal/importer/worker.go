@@ -45,13 +45,13 @@ func (s *Service) loadTask(ctx context.Context, args ImportArgs) (jobrun.Task, e
 // Pending implements jobrun.Task.
 func (t *importTask) Pending() bool { return t.imp.Status == store.StatusPending }
 
-// Ahead implements jobrun.Task: imports into one bot run one at a time, in
-// acceptance order; a new bot has no earlier imports.
+// Ahead implements jobrun.Task: imports and publishes of one bot run one
+// at a time, in acceptance order (workAhead); a new bot has no earlier work.
 func (t *importTask) Ahead(ctx context.Context) (int, error) {
 	if t.imp.NewBot {
 		return 0, nil
 	}
-	return t.s.cfg.Store.ImportsAhead(ctx, t.imp.BotID, t.imp.Seq)
+	return t.s.workAhead(ctx, t.imp)
 }
 
 // Run implements jobrun.Task: one attempt at the import, from its start.

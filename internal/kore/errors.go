@@ -37,6 +37,9 @@ const (
 	// EBUSY: a write to a bot that another write holds; nothing changed and
 	// the same request may be sent again shortly.
 	EBUSY = "busy"
+	// ENOTPUBLISHED: an export of the published version of a bot that was
+	// never published (botport's answer, contract 3.3).
+	ENOTPUBLISHED = "not_published"
 	// EINTERNAL: a fault of botport's; its cause is only logged.
 	EINTERNAL = "internal"
 )
@@ -45,7 +48,7 @@ const (
 // complete.
 var Codes = []string{
 	EUNAUTHORIZED, EJTI, ENOTFOUND, EMETHOD, EINVALID, EUNKNOWNID, ENOSELECTION,
-	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EBUSY, EINTERNAL,
+	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EBUSY, ENOTPUBLISHED, EINTERNAL,
 }
 
 // Error is a refusal from the platform's error catalogue: a code for the
@@ -75,6 +78,7 @@ var (
 	ErrNoComponent    = &Error{ENOSELECTION, "Please select at least one component"}
 	ErrGone           = &Error{EGONE, "Download link expired"}
 	ErrBusy           = &Error{EBUSY, "The bot is being changed by an import; retry shortly"}
+	ErrNotPublished   = &Error{ENOTPUBLISHED, "Bot is not published"}
 	ErrInternal       = &Error{EINTERNAL, "Internal Server Error"}
 
 	ErrJTIRequired = &Error{EJTI, `error verifying the jwt: "jti" claim is required`}

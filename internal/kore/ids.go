@@ -18,6 +18,9 @@ const (
 	PrefixImport = "bir-"
 	PrefixExport = "ber-"
 	PrefixApp    = "cs-"
+	// PrefixPublish starts botport's publish request ids (the platform's
+	// sample shows a ber- id; contract 4.10).
+	PrefixPublish = "bpr-"
 )
 
 // NewUUID returns a random lowercase 8-4-4-4-12 UUID.
@@ -34,6 +37,9 @@ func NewImportID() string { return PrefixImport + NewUUID() }
 
 // NewExportID returns a new bot export request id, ber-<uuid>.
 func NewExportID() string { return PrefixExport + NewUUID() }
+
+// NewPublishID returns a new publish request id, bpr-<uuid>.
+func NewPublishID() string { return PrefixPublish + NewUUID() }
 
 // NewAppID returns a new client app id, cs-<uuid>.
 func NewAppID() string { return PrefixApp + NewUUID() }
@@ -100,3 +106,6 @@ func IsExportID(s string) bool { return HasUUID(s, PrefixExport) }
 
 // IsAppID reports whether s has the shape of a client app id.
 func IsAppID(s string) bool { return HasUUID(s, PrefixApp) }
+
+// IsPublishID reports whether s has the shape of a publish request id.
+func IsPublishID(s string) bool { return HasUUID(s, PrefixPublish) }

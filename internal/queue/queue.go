@@ -16,11 +16,17 @@ import (
 )
 
 // Inserter enqueues jobs inside the caller's transaction, so that a
-// request row and its job commit together, and makes a parked job (River's
-// pending state) ready to run, inside the transaction that admits it
-// (*river.Client satisfies it).
+// request row and its job commit together (*river.Client satisfies it).
 type Inserter interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Admitter is an Inserter that can also make a parked job (inserted in
+// River's pending state) available inside the caller's transaction: the
+// importer parks imports over their account's share and admits them when a
+// slot frees (*river.Client satisfies it).
+type Admitter interface {
+	Inserter
 	JobRetryTx(ctx context.Context, tx *sql.Tx, id int64) (*rivertype.JobRow, error)
 }
 

@@ -12,9 +12,9 @@
 // the database (unreachable, constraint, context ended), wrapped with
 // context, that another attempt may cure.
 //
-// Writes that change a bot row (CommitVersion, WriteVersion, HoldBot) take
-// the row first, so that they run one after another on one bot whatever the
-// replica; a publish (issue 13) must do the same.
+// Writes that change a bot row (CommitVersion, WriteVersion, HoldBot,
+// CreatePublish, CommitPublish) take the row first, so that they run one
+// after another on one bot whatever the replica.
 package store
 
 import (
@@ -230,6 +230,10 @@ type Store interface {
 	// RecordMeta lists a version's records without their bodies, in file,
 	// member, seq order. Errors: faults only.
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]Record, error)
+	// VersionSize returns the bytes of a version's record bodies, what an
+	// export of it reads; another account's or an unknown version has 0.
+	// Errors: faults only.
+	VersionSize(ctx context.Context, accountID, versionID string) (int64, error)
 	// Links lists a version's links, sorted. Errors: faults only.
 	Links(ctx context.Context, versionID string) ([]Link, error)
 
@@ -273,6 +277,42 @@ type Store interface {
 	// DeleteReplicas deletes the rows of the replicas ids (one left, or
 	// proven dead); unknown ids are not an error. Errors: faults only.
 	DeleteReplicas(ctx context.Context, ids ...string) error
+
+	// CreatePublish writes p, setting p.Seq and p.After (the bot's last
+	// import accepted so far), and calls enqueue with the same transaction.
+	// It holds the bot's row, so publishes of one bot are accepted one
+	// after another and their After never decreases. Errors: ErrNotFound
+	// when the account has no such bot; enqueue's error; faults.
+	CreatePublish(ctx context.Context, p *Publish, enqueue func(ctx context.Context, tx *sql.Tx) error) error
+	// Publish returns a publish request of the account. Errors:
+	// ErrNotFound.
+	Publish(ctx context.Context, accountID, id string) (*Publish, error)
+	// LatestPublish returns the bot's most recent publish request. Errors:
+	// ErrNotFound when the bot has none (never published, or past
+	// retention).
+	LatestPublish(ctx context.Context, accountID, botID string) (*Publish, error)
+	// PublishesAhead counts the bot's pending publishes ordered before the
+	// position (after, seq): those with a smaller After, or the same After
+	// and a smaller Seq. A publish asks with its own After and Seq; an
+	// import numbered n asks with (n, 0), which counts the publishes
+	// accepted before it. Errors: faults only.
+	PublishesAhead(ctx context.Context, botID string, after, seq int64) (int, error)
+	// CommitPublish ends a pending publish with success in one transaction
+	// that holds the bot's row: the bot's current version becomes its
+	// published version, and the publish records it with c's detail and
+	// times. It returns the publish as it ended. Errors, checked in this
+	// order: ErrNotPending when the publish has ended; ErrNotFound when
+	// there is no such publish or bot; ErrConflict when c.Base is set and
+	// is no longer the bot's current version. Nothing changes on an error.
+	CommitPublish(ctx context.Context, c *PublishCommit) (*Publish, error)
+	// FailPublish ends a pending publish with failure and message; the
+	// bot's published version stays as it was. Errors: ErrNotPending when
+	// it has ended; ErrNotFound when there is no such publish.
+	FailPublish(ctx context.Context, id, message string, started, at time.Time) error
+	// DeleteFinishedPublishes removes up to limit publish requests that
+	// ended before cutoff and returns how many; the bots' published
+	// versions stay. Errors: faults only.
+	DeleteFinishedPublishes(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
 	// Setting returns a small server-wide value (signing keys). Errors:
 	// ErrNotFound.

@@ -114,6 +114,11 @@ type Bot struct {
 	VersionID       string // current version
 	Version         int    // current version number, 1-based
 	UpdatedOn       time.Time
+	// PublishedVersionID is the version the last successful publish made
+	// live ("" until the first publish); what exportType "published"
+	// exports. Imports, restores and other writes never change it.
+	PublishedVersionID string
+	PublishedOn        time.Time
 }
 
 // Version is an immutable snapshot of a bot's content. A staged version
@@ -145,8 +150,8 @@ const (
 	StagedByImport    = "import"    // an import job (ID: its bir)
 	StagedByFunctions = "functions" // a bot-functions write
 	StagedByRestore   = "restore"   // a restore of an earlier version
-	StagedByPublish   = "publish"   // a publish (issue 13)
-	StagedByVariables = "variables" // a bot-variables import (issue 13)
+	StagedByPublish   = "publish"   // a publish names itself so; it stages no version (it marks one published)
+	StagedByVariables = "variables" // a bot-variables import
 )
 
 // String is the writer as one value, "kind:id": the form a bot's hold names
@@ -254,3 +259,46 @@ type Enqueue = func(ctx context.Context, tx *sql.Tx, park bool) (jobID int64, er
 
 // Wake makes a parked job ready to run, inside the store's transaction tx.
 type Wake = func(ctx context.Context, tx *sql.Tx, jobID int64) error
+
+// Publish statuses are the import statuses: StatusPending while the
+// publish waits or runs, then StatusSuccess or StatusFailure.
+
+// Publish is one publish request (contract 4.9): it makes the bot's
+// current version, as it is when the publish runs, the published one.
+// Publishes and imports of one bot run one at a time in acceptance order:
+// a publish comes after the bot's imports numbered up to After, and before
+// every later one; publishes among themselves follow Seq.
+type Publish struct {
+	ID        string // bpr-<uuid>
+	Seq       int64  // acceptance order among publishes, assigned by CreatePublish
+	After     int64  // Seq of the bot's last import accepted before it (0: none), assigned by CreatePublish
+	AccountID string
+	BotID     string
+	AppID     string
+	CreatedBy string // u-<uuid> of the app
+	Comment   string // versionComment
+	Train     bool   // initiateTraining, recorded
+	Status    string
+	VersionID string // on success: the version made published
+	Version   int    // its number
+	Detail    []byte // on success: the publisher's record of what it published (opaque)
+	Message   string // on failure
+	CreatedOn time.Time
+	// StartedOn is when the run that ended it began; FinishedOn when it
+	// ended. Both zero while pending.
+	StartedOn  time.Time
+	FinishedOn time.Time
+}
+
+// PublishCommit is the end of a successful publish run (CommitPublish).
+type PublishCommit struct {
+	AccountID string
+	BotID     string
+	PublishID string
+	// Base, when set, is the version the run described (Detail): the
+	// commit applies only while it is still the bot's current version.
+	Base      string
+	Detail    []byte
+	StartedOn time.Time
+	At        time.Time
+}

@@ -11,16 +11,16 @@ import (
 )
 
 const botColumns = `id, account_id, ref_id, name, purpose, type, default_language, description, icon, color,
-	created_on, created_by, current_vid, version, updated_on`
+	created_on, created_by, current_vid, version, updated_on, published_vid, published_on`
 
 func scanBot(row interface{ Scan(...any) error }) (*store.Bot, error) {
 	var b store.Bot
-	var created, updated int64
+	var created, updated, published int64
 	if err := row.Scan(&b.ID, &b.AccountID, &b.RefID, &b.Name, &b.Purpose, &b.Type, &b.DefaultLanguage, &b.Description,
-		&b.Icon, &b.Color, &created, &b.CreatedBy, &b.VersionID, &b.Version, &updated); err != nil {
+		&b.Icon, &b.Color, &created, &b.CreatedBy, &b.VersionID, &b.Version, &updated, &b.PublishedVersionID, &published); err != nil {
 		return nil, notFound(err)
 	}
-	b.CreatedOn, b.UpdatedOn = fromMS(created), fromMS(updated)
+	b.CreatedOn, b.UpdatedOn, b.PublishedOn = fromMS(created), fromMS(updated), fromMS(published)
 	return &b, nil
 }
 
@@ -157,6 +157,19 @@ func (db *DB) RecordMeta(ctx context.Context, accountID, versionID string) ([]st
 	}
 	sortRecords(recs)
 	return recs, rows.Err()
+}
+
+// VersionSize implements store.Store. Both engines read a body's length
+// without its bytes (SQLite's length() of a blob column, PostgreSQL's of a
+// bytea from its header).
+func (db *DB) VersionSize(ctx context.Context, accountID, versionID string) (int64, error) {
+	var n int64
+	err := db.R.QueryRowContext(ctx, `SELECT COALESCE(sum(length(b.body)), 0) FROM records r
+		JOIN bodies b ON b.account_id = r.account_id AND b.hash = r.hash WHERE r.vid = $1 AND r.account_id = $2`, versionID, accountID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("version size: %w", err)
+	}
+	return n, nil
 }
 
 // Links implements store.Store.

@@ -168,6 +168,17 @@ func testVersionOps(t *testing.T, open opener) {
 		if vs, _ := s.Versions(t.Context(), other.ID, bot.ID); len(vs) != 0 {
 			t.Errorf("another account lists %d versions", len(vs))
 		}
+		// VersionSize counts body bytes, a shared body once per record.
+		two := stage(t, s, a.ID, bot.ID, "", testLayout, rec("botDefinition.json", "dialogs", 0, "dialog", "d1", `{"v":2}`),
+			rec("botDefinition.json", "dialogs", 1, "dialog", "d2", `{"v":2}`), rec("config.json", "", 0, "setting", "c", `0123456789`))
+		for _, tt := range []struct {
+			account, vid string
+			want         int64
+		}{{a.ID, vid, 7}, {a.ID, two, 24}, {other.ID, two, 0}, {a.ID, kore.NewHexID(), 0}} {
+			if n, err := s.VersionSize(t.Context(), tt.account, tt.vid); err != nil || n != tt.want {
+				t.Errorf("VersionSize(%s) = %d, %v; want %d", tt.vid, n, err, tt.want)
+			}
+		}
 	})
 	t.Run("PutRecordRefs", func(t *testing.T) {
 		t.Parallel()

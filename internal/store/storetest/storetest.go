@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Replicas", testReplicas},
 		{"Slots", testSlots},
 		{"ImportQueue", testImportQueue},
+		{"Publishes", testPublishes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
@@ -278,3 +279,7 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// noJob is an enqueue callback of CreatePublish and CreateExport that
+// enqueues nothing.
+func noJob(context.Context, *sql.Tx) error { return nil }
