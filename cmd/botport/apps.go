@@ -208,17 +208,17 @@ credentials. It works while a server runs on the same data directory.`,
 			return err
 		}
 		if strings.TrimSpace(name) == "" {
-			return fmt.Errorf("--name must not be empty")
+			return cli.Usage(fmt.Errorf("--name must not be empty"))
 		}
 		if !slices.Contains(auth.Algorithms, algorithm) {
-			return fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm)
+			return cli.Usage(fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm))
 		}
 		var granted []string
 		for _, sc := range scopes {
 			for _, one := range strings.Split(sc, ",") {
 				n, ok := auth.NormalizeScope(one)
 				if !ok {
-					return fmt.Errorf("--scope %q: use bot_import or bot_export", one)
+					return cli.Usage(fmt.Errorf("--scope %q: use bot_import or bot_export", one))
 				}
 				if !slices.Contains(granted, n) {
 					granted = append(granted, n)
@@ -226,7 +226,7 @@ credentials. It works while a server runs on the same data directory.`,
 			}
 		}
 		if len(granted) == 0 {
-			return fmt.Errorf("give at least one --scope (bot_import, bot_export)")
+			return cli.Usage(fmt.Errorf("give at least one --scope (bot_import, bot_export)"))
 		}
 		var app *store.App
 		var acct *store.Account
