@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -21,11 +22,11 @@ import (
 // Exit codes, documented in the README.
 const (
 	ExitOK          = 0
-	ExitFailed      = 1 // the import, export or validation failed
-	ExitUsage       = 2 // bad flags or arguments
-	ExitRefused     = 3 // the server refused the request (4xx)
-	ExitUnavailable = 4 // the server could not be reached or failed (5xx)
-	ExitInterrupted = 130
+	ExitFailed      = 1   // the import, export or validation failed
+	ExitUsage       = 2   // bad flags or arguments
+	ExitRefused     = 3   // the server refused the request (4xx)
+	ExitUnavailable = 4   // the server could not be reached or failed (5xx)
+	ExitInterrupted = 130 // Ctrl-C; SIGTERM: 143 (128 + the signal's number)
 )
 
 // ExitError carries a process exit code. An ExitError with a nil Err has
@@ -53,6 +54,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
+	var sig *Signaled
+	if errors.As(err, &sig) {
+		return sig.Code()
+	}
 	var ce *client.Error
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -62,12 +67,13 @@ func ExitCode(err error) int {
 	case errors.As(err, &ce):
 		return ExitRefused
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return ExitUnavailable
-	}
+	// The network's errors, and only those: a local file's error
+	// (*fs.PathError around a syscall.Errno, which also has Timeout and
+	// Temporary) is not the server's.
+	var ue *url.Error
 	var oe *net.OpError
-	if errors.As(err, &oe) {
+	var de *net.DNSError
+	if errors.As(err, &ue) || errors.As(err, &oe) || errors.As(err, &de) {
 		return ExitUnavailable
 	}
 	return ExitFailed
@@ -118,11 +124,18 @@ func (e Env) tty() bool { return e.IsTerminal != nil && e.IsTerminal(e.Stdout) }
 // Commands returns the client commands.
 func Commands(env Env) []*cobra.Command {
 	// Their errors can quote a server's message: shown escaped (safe).
-	return []*cobra.Command{
+	// Ctrl-C ends each of them within a second (exit 130).
+	cmds := []*cobra.Command{
 		escapeErrors(importCmd(env)),
 		escapeErrors(statusCmd(env)),
 		escapeErrors(exportCmd(env)),
 		escapeErrors(botsCmd(env)),
+		escapeErrors(versionsCmd(env)),
 		escapeErrors(validateCmd(env)),
+		versionCmd(env),
 	}
+	for _, c := range cmds {
+		Interruptible(c)
+	}
+	return cmds
 }

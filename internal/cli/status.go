@@ -32,7 +32,8 @@ func statusCmd(env Env) *cobra.Command {
 		}
 		ctx := cmd.Context()
 		if watch {
-			tr := newTracker(env, c.json)
+			tr := newTracker(ctx, env, env.Stdout, c.json)
+			announceRetries(cl, tr)
 			st, err := follow(ctx, cl, args[0], interval, tr, 0)
 			tr.close()
 			if err != nil {
@@ -60,6 +61,7 @@ func statusCmd(env Env) *cobra.Command {
 			fmt.Fprintln(env.Stdout, entryLine(e))
 		}
 		if !st.Done() {
+			fmt.Fprintln(env.Stdout, "  "+waitLabel(st))
 			return nil
 		}
 		return report(env, st)
