@@ -67,6 +67,9 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		cli.Interruptible(tokenCmd(getenv, stdout)),
 	)
 	root.AddCommand(cli.Commands(cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr, IsTerminal: cli.TerminalCheck})...)
+	for _, c := range root.Commands() {
+		cli.GroupsRefuseUnknown(c)
+	}
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = cli.Usage(err)

@@ -5,17 +5,12 @@ package main
 import (
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,129 +35,6 @@ func buildBotport(t *testing.T, dir string) string {
 	}
 	return bin
 }
-
-// slowProxy stands between the CLI and a real server on 127.0.0.1 and
-// slows one kind of request, so that the CLI is in the middle of it when
-// the test interrupts.
-type slowProxy struct {
-	*httptest.Server
-	reached chan struct{} // closed once the slowed request is under way
-	once    sync.Once
-	done    chan struct{} // closed when the test no longer needs the slowing
-}
-
-// release stops the slowing (idempotent).
-func (p *slowProxy) release() {
-	select {
-	case <-p.done:
-	default:
-		close(p.done)
-	}
-}
-
-// The requests a slowProxy slows.
-const (
-	slowUpload   = "upload"   // reads uploads at 640 KiB/s; reached after 1 MiB
-	cutUpload    = "cut"      // reads 1 MiB of an upload slowly, then drops the connection
-	hangStatus   = "status"   // never answers an import's status
-	hangExport   = "export"   // never answers an export's status
-	slowDownload = "download" // sends export downloads at 10 KiB/s
-)
-
-func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
-	target, err := url.Parse(upstream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target) // keeps the Host header: download links come back here
-	rp.ErrorLog = nil
-	p := &slowProxy{reached: make(chan struct{}), done: make(chan struct{})}
-	reach := func() { p.once.Do(func() { close(p.reached) }) }
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := r.URL.Path
-		switch {
-		case (mode == slowUpload || mode == cutUpload) && path == "/api/public/uploadfile" && r.ContentLength != 0:
-			body := &slowReader{ctx: r.Context(), done: p.done, r: r.Body, chunk: 64 << 10, pause: 100 * time.Millisecond, at: 1 << 20, reached: reach}
-			if mode == cutUpload {
-				for body.n < 1<<20 {
-					if _, err := body.Read(make([]byte, 32<<10)); err != nil {
-						return
-					}
-				}
-				conn, _, err := http.NewResponseController(w).Hijack()
-				if err == nil {
-					conn.Close() // the server failed mid-upload
-				}
-				return
-			}
-			r.Body = body
-		case mode == hangStatus && strings.HasPrefix(path, "/api/public/bot/import/status/"),
-			mode == hangExport && strings.HasSuffix(path, "/export/status"):
-			reach()
-			<-r.Context().Done()
-			return
-		case mode == slowDownload && strings.HasPrefix(path, "/api/public/bot/export/download/"):
-			w = &slowWriter{ResponseWriter: w, reached: reach}
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { p.release(); p.Close() })
-	return p
-}
-
-// slowReader reads chunk bytes per pause and calls reached once it has
-// read at bytes.
-type slowReader struct {
-	ctx     context.Context
-	done    chan struct{}
-	r       io.ReadCloser
-	chunk   int
-	pause   time.Duration
-	n, at   int
-	reached func()
-}
-
-func (s *slowReader) Read(b []byte) (int, error) {
-	select {
-	case <-s.ctx.Done(): // the client went away
-		return 0, s.ctx.Err()
-	case <-s.done: // the test is over: what the connection holds is read at once
-	case <-time.After(s.pause):
-	}
-	n, err := s.r.Read(b[:min(len(b), s.chunk)])
-	s.n += n
-	if s.n >= s.at {
-		s.reached()
-	}
-	return n, err
-}
-
-func (s *slowReader) Close() error { return s.r.Close() }
-
-// slowWriter sends a response 1 KiB per 100 ms.
-type slowWriter struct {
-	http.ResponseWriter
-	reached func()
-}
-
-func (s *slowWriter) Write(b []byte) (int, error) {
-	n := 0
-	for len(b) > 0 {
-		k := min(len(b), 1<<10)
-		m, err := s.ResponseWriter.Write(b[:k])
-		n += m
-		if err != nil {
-			return n, err
-		}
-		http.NewResponseController(s.ResponseWriter).Flush()
-		s.reached()
-		time.Sleep(100 * time.Millisecond)
-		b = b[k:]
-	}
-	return n, nil
-}
-
-func (s *slowWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // onTerminal is botport running under a pseudo-terminal: its stdin,
 // stdout and stderr, and its controlling terminal, so that Ctrl-C typed
@@ -204,6 +76,36 @@ func (p *onTerminal) waitExit(t *testing.T, limit time.Duration) int {
 	case <-time.After(limit):
 		t.Fatalf("botport %s still runs after %v: it hangs. Screen:\n%s", strings.Join(p.cmd.Args[1:], " "), limit, p.screen())
 		return -1
+	}
+}
+
+// waitScreen waits until the terminal shows want (a regular expression).
+func (p *onTerminal) waitScreen(t *testing.T, want string) {
+	t.Helper()
+	re := regexp.MustCompile(want)
+	for deadline := time.Now().Add(10 * time.Second); !re.MatchString(p.screen()); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal does not show %q:\n%s", want, p.screen())
+		}
+	}
+}
+
+// signalEnds sends a signal and checks the process ends with code within
+// a second.
+func (p *onTerminal) signalEnds(t *testing.T, signal func(*onTerminal) error, want int) {
+	t.Helper()
+	sent := time.Now()
+	if err := signal(p); err != nil {
+		t.Fatal(err)
+	}
+	code := p.waitExit(t, 30*time.Second)
+	took := time.Since(sent)
+	t.Logf("exit %d, %v after the signal", code, took.Round(time.Millisecond))
+	if code != want {
+		t.Errorf("exit %d, want %d. Screen:\n%s", code, want, p.screen())
+	}
+	if took > time.Second {
+		t.Errorf("botport took %v to end after the signal, want at most 1s", took)
 	}
 }
 
@@ -268,15 +170,16 @@ func TestCLIOnTerminal(t *testing.T) {
 		name   string
 		mode   string
 		args   []string
-		screen string // shown on the terminal before the signal
+		screen string // shown on the terminal before the signal (a regular expression)
 		signal func(*onTerminal) error
 		code   int
 	}{
-		{"Ctrl-C while uploading", slowUpload, []string{"import", large, "--wait"}, "upload botDefinition.json", interrupt, 130},
-		{"SIGTERM while uploading", slowUpload, []string{"import", large, "--wait"}, "upload botDefinition.json", terminate, 143},
-		{"Ctrl-C while waiting for the import", hangStatus, []string{"import", demo, "--wait"}, "import bir-", interrupt, 130},
-		{"Ctrl-C while waiting for the export", hangExport, []string{"export", botID, "-o", "out.zip"}, "exporting bot", interrupt, 130},
-		{"Ctrl-C while downloading", slowDownload, []string{"export", botID, "-o", "out.zip"}, "downloading", interrupt, 130},
+		{"Ctrl-C while uploading", slowUpload, []string{"import", large, "--wait"}, `upload botDefinition.json +\[`, interrupt, 130},
+		{"SIGTERM while uploading", slowUpload, []string{"import", large, "--wait"}, `upload botDefinition.json +\[`, terminate, 143},
+		{"Ctrl-C while waiting for the import", hangStatus, []string{"import", demo, "--wait"}, `import bir-\S+ started`, interrupt, 130},
+		{"Ctrl-C while waiting for the export", hangExport, []string{"export", botID, "-o", "out.zip"}, `exporting bot st-\S+  \ds`, interrupt, 130},
+		{"Ctrl-C while listing bots", hangBots, []string{"bots", "list"}, `listing the account's bots  1s`, interrupt, 130},
+		{"Ctrl-C while downloading", slowDownload, []string{"export", botID, "-o", "out.zip"}, `downloading \([\d,]+ bytes\)`, interrupt, 130},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			proxy := newSlowProxy(t, ts.URL, tt.mode)
@@ -288,25 +191,9 @@ func TestCLIOnTerminal(t *testing.T) {
 			case <-time.After(60 * time.Second):
 				t.Fatalf("the slowed request never came:\n%s", p.screen())
 			}
-			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.screen(), tt.screen); time.Sleep(20 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the terminal does not show %q:\n%s", tt.screen, p.screen())
-				}
-			}
-			sent := time.Now()
-			if err := tt.signal(p); err != nil {
-				t.Fatal(err)
-			}
-			code := p.waitExit(t, 30*time.Second)
-			took := time.Since(sent)
+			p.waitScreen(t, tt.screen)
+			p.signalEnds(t, tt.signal, tt.code)
 			proxy.release()
-			t.Logf("exit %d, %v after the signal", code, took.Round(time.Millisecond))
-			if code != tt.code {
-				t.Errorf("exit %d, want %d. Screen:\n%s", code, tt.code, p.screen())
-			}
-			if took > time.Second {
-				t.Errorf("botport took %v to end after the signal, want at most 1s", took)
-			}
 			if tt.mode == slowDownload || tt.mode == hangExport {
 				if leftovers, _ := filepath.Glob(filepath.Join(p.cmd.Dir, "*")); len(leftovers) > 0 {
 					t.Errorf("an interrupted export left %v", leftovers)
@@ -314,6 +201,13 @@ func TestCLIOnTerminal(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("Ctrl-C while the import waits in the queue", func(t *testing.T) {
+		qs, _, queued := queuedImports(t)
+		p := startOnTerminal(t, bin, cliEnv(t, qs, qs.URL), "status", queued, "--watch")
+		p.waitScreen(t, `queued behind 1 import into the same bot  \ds`) // the spinner, with the time waited
+		p.signalEnds(t, interrupt, 130)
+	})
 
 	t.Run("upload cut off by the server", func(t *testing.T) {
 		proxy := newSlowProxy(t, ts.URL, cutUpload)

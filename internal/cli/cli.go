@@ -100,6 +100,24 @@ func ExactArgs(n int) cobra.PositionalArgs {
 // NoArgs is NoArgs answering with a usage error.
 func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs(0)(cmd, args) }
 
+// GroupsRefuseUnknown makes every command of the tree that only groups
+// subcommands (apps, bots, versions) answer an unknown subcommand with a
+// usage error (exit 2); cobra would print the group's help and exit 0.
+// Without arguments a group prints its help.
+func GroupsRefuseUnknown(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.RunE == nil && cmd.Run == nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usage("unknown command %q for %q (see %s --help)", args[0], c.CommandPath(), c.CommandPath())
+			}
+			return c.Help()
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		GroupsRefuseUnknown(sub)
+	}
+}
+
 // Usage wraps err as a usage error (exit 2).
 func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
 

@@ -108,13 +108,18 @@ func printRaw(ctx context.Context, env Env, cl *client.Client, bir string) ([]by
 	if err != nil {
 		return nil, err
 	}
+	return raw, printIndented(env, raw)
+}
+
+// printIndented prints a JSON document indented, on stdout.
+func printIndented(env Env, raw []byte) error {
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return nil, err
+		return err
 	}
 	b.WriteByte('\n')
-	_, err = env.Stdout.Write(b.Bytes())
-	return raw, err
+	_, err := env.Stdout.Write(b.Bytes())
+	return err
 }
 
 // ImportParams are an import's choices, as the import command's flags give them.

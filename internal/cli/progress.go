@@ -41,12 +41,61 @@ func newTracker(ctx context.Context, env Env, w io.Writer, quiet bool) tracker {
 	case quiet:
 		return &quietTracker{err: env.Stderr}
 	case env.IsTerminal != nil && env.IsTerminal(w):
-		return &barTracker{
-			p:   mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(100*time.Millisecond)),
-			err: env.Stderr, errTTY: env.IsTerminal(env.Stderr),
-		}
+		return newBarTracker(ctx, env, w)
 	}
 	return &lineTracker{w: w, err: env.Stderr}
+}
+
+func newBarTracker(ctx context.Context, env Env, w io.Writer) *barTracker {
+	return &barTracker{
+		p:   mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(100*time.Millisecond)),
+		err: env.Stderr, errTTY: env.IsTerminal != nil && env.IsTerminal(env.Stderr),
+	}
+}
+
+// slowCallDelay is how long a one-shot call may take before a spinner says
+// what the command waits for.
+const slowCallDelay = time.Second
+
+// waitingOn shows, on a terminal, a spinner saying label once the
+// command's call to cl has taken slowCallDelay (a slow or retried answer),
+// and routes cl's retry notices through it; stop removes it. Elsewhere it
+// does nothing.
+func waitingOn(ctx context.Context, env Env, cl *client.Client, label string) (stop func()) {
+	if env.IsTerminal == nil || !env.IsTerminal(env.Stdout) {
+		return func() {}
+	}
+	var mu sync.Mutex
+	var tr *barTracker
+	stopped := false
+	timer := time.AfterFunc(slowCallDelay, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			tr = newBarTracker(ctx, env, env.Stdout)
+			tr.phase(label)
+		}
+	})
+	cl.OnRetry = func(r client.Retry) {
+		mu.Lock()
+		t := tr
+		mu.Unlock()
+		if t != nil {
+			t.notice(retryLine(r))
+			return
+		}
+		fmt.Fprintln(env.Stderr, "botport: "+retryLine(r))
+	}
+	return func() {
+		timer.Stop()
+		mu.Lock()
+		stopped = true
+		t := tr
+		mu.Unlock()
+		if t != nil {
+			t.close()
+		}
+	}
 }
 
 // announceRetries makes cl tell tr of every retry.
@@ -161,7 +210,10 @@ func (t *barTracker) uploaded(name string, size int64) {
 func (t *barTracker) line(s string) { fmt.Fprintln(t.p, s) }
 
 func (t *barTracker) notice(s string) {
-	if t.errTTY { // the same screen: above the bars, or they would overwrite it
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if t.errTTY && !closed { // the same screen: above the bars, or they would overwrite it
 		t.line("botport: " + s)
 		return
 	}
@@ -177,10 +229,10 @@ func (t *barTracker) phase(s string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.spinner == nil {
-		t.spinner = t.add(0, mpb.SpinnerStyle(), mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
+		t.spinner = t.add(0, mpb.SpinnerStyle().PositionLeft(), mpb.BarWidth(1), mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 			t.labelMu.Lock()
 			defer t.labelMu.Unlock()
-			return fmt.Sprintf("%s (%s)", t.label, time.Since(t.since).Truncate(time.Second))
+			return fmt.Sprintf(" %s  %s", t.label, time.Since(t.since).Truncate(time.Second))
 		})), mpb.BarRemoveOnComplete())
 	}
 }

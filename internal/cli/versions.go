@@ -42,7 +42,9 @@ func versionsListCmd(env Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		stop := waitingOn(cmd.Context(), env, cl, safe("listing the versions of "+args[0]))
 		vs, err := cl.Versions(cmd.Context(), args[0])
+		stop()
 		if err != nil {
 			return err
 		}
@@ -53,28 +55,23 @@ func versionsListCmd(env Env) *cobra.Command {
 			return printJSON(env.Stdout, vs)
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "VERSION\tCURRENT\tCREATED\tMADE BY\tCONTENT")
+		// The import that made a version, if any (else a bot-functions
+		// write or a restore); versions with the same content have the
+		// same hash.
+		fmt.Fprintln(tw, "VERSION\tCURRENT\tCREATED\tIMPORT\tCONTENT")
 		for _, v := range vs {
-			cur := ""
+			cur, imp := "", "-"
 			if v.Current {
 				cur = "current"
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, cur, safe(v.CreatedOn), safe(madeBy(v)), safe(shortHash(v.ContentHash)))
+			if v.ImportID != "" {
+				imp = v.ImportID
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, cur, safe(v.CreatedOn), safe(imp), safe(shortHash(v.ContentHash)))
 		}
 		return tw.Flush()
 	}
 	return cmd
-}
-
-// madeBy says what wrote a version.
-func madeBy(v client.Version) string {
-	switch {
-	case v.RestoredFrom > 0:
-		return fmt.Sprintf("restore of version %d", v.RestoredFrom)
-	case v.ImportID != "":
-		return "import " + v.ImportID
-	}
-	return "bot functions" // the one other writer of versions
 }
 
 // shortHash is a content hash as the table shows it: enough to see which
@@ -122,7 +119,9 @@ func versionsRestoreCmd(env Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		stop := waitingOn(cmd.Context(), env, cl, safe(fmt.Sprintf("restoring version %d of %s", n, args[0])))
 		v, err := cl.RestoreVersion(cmd.Context(), args[0], n)
+		stop()
 		if err != nil {
 			return err
 		}
