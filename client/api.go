@@ -151,6 +151,26 @@ type Status struct {
 	DryRun        bool           `json:"dryRun,omitempty"`
 	Changes       []Change       `json:"changes,omitempty"`
 	ChangeSummary *ChangeSummary `json:"changeSummary,omitempty"`
+	// Queue says why a pending import waits (botport extension): absent
+	// while it runs or is about to, and once it ended.
+	Queue *Queue `json:"queue,omitempty"`
+}
+
+// The states of a waiting import's Queue.
+const (
+	QueueBot      = "bot"      // earlier imports into the same bot run first
+	QueueAccount  = "account"  // the account runs its share of imports already (fair sharing)
+	QueueRecovery = "recovery" // the server that ran it stopped; it runs again from its start
+)
+
+// Queue is the botport member "queue" of a pending import's status
+// document: what the import waits for.
+type Queue struct {
+	State string `json:"state"` // QueueBot, QueueAccount or QueueRecovery
+	// Ahead counts the imports that run first: earlier imports into the
+	// bot (QueueBot), the account's imports waiting before it
+	// (QueueAccount). Zero for QueueRecovery.
+	Ahead int `json:"ahead,omitempty"`
 }
 
 // ChangeSummary counts a dry run's changes (botport extension).

@@ -36,6 +36,29 @@ type Client struct {
 	MinBackoff time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
+	// OnRetry, when set, is told of each retry before its backoff, so that
+	// a program can say why it pauses.
+	OnRetry func(Retry)
+}
+
+// Retry describes a failed attempt that is about to be repeated.
+type Retry struct {
+	Method, Path string        // the request; Path without the query
+	Attempt      int           // the attempt that failed, from 1
+	Attempts     int           // attempts in all, at most
+	Wait         time.Duration // the backoff before the next attempt
+	Err          error         // why the attempt failed
+}
+
+// retrying tells OnRetry of a retry.
+func (c *Client) retrying(method, path string, attempt, retries int, wait time.Duration, err error) {
+	if c.OnRetry == nil {
+		return
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	c.OnRetry(Retry{Method: method, Path: path, Attempt: attempt + 1, Attempts: retries + 1, Wait: wait, Err: err})
 }
 
 // New returns a client of host signing with the app's credentials.
@@ -122,6 +145,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if wait <= 0 {
 			wait = backoff<<attempt + rand.N(backoff)
 		}
+		c.retrying(req.method, req.path, attempt, retries, wait, err)
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())

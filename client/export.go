@@ -158,6 +158,11 @@ func (c *Client) Download(ctx context.Context, downloadURL string, w io.Writer) 
 		if wait <= 0 {
 			wait = backoff << attempt
 		}
+		path := downloadURL
+		if u, perr := url.Parse(downloadURL); perr == nil {
+			path = u.Path // the query is the link's signature
+		}
+		c.retrying(http.MethodGet, path, attempt, retries, wait, err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

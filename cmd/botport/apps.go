@@ -209,10 +209,10 @@ credentials. It works while a server runs on the same data directory.`,
 			return err
 		}
 		if strings.TrimSpace(name) == "" {
-			return fmt.Errorf("--name must not be empty")
+			return cli.Usage(fmt.Errorf("--name must not be empty"))
 		}
 		if !slices.Contains(auth.Algorithms, algorithm) {
-			return fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm)
+			return cli.Usage(fmt.Errorf("--algorithm %q: use HS256 or HS512", algorithm))
 		}
 		// StringSlice splits on commas already; a scope may be given
 		// several times. Names that grant nothing are kept (contract 2.4),

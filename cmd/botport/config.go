@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/botport/botport/internal/cli"
 )
 
 // Defaults of the embedded setup.
@@ -67,9 +69,10 @@ func (s *settings) integer(p *int64, flag string, def int64, usage string) {
 	s.fs.Int64Var(p, flag, def, usage+" (env "+s.envName(flag)+")")
 }
 
+// err is the first bad environment value, as a usage error (exit 2).
 func (s *settings) err() error {
 	if len(s.errs) > 0 {
-		return s.errs[0]
+		return cli.Usage(s.errs[0])
 	}
 	return nil
 }

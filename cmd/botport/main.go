@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -19,9 +17,12 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	// Ctrl-C and SIGTERM end the context; client commands then return
+	// within a second (130, 143), servers stop gracefully.
+	ctx, stop := cli.NotifyContext(context.Background())
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		var ee *cli.ExitError
 		if !errors.As(err, &ee) || ee.Err != nil {
 			fmt.Fprintln(os.Stderr, "botport:", err)
@@ -40,7 +41,20 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		Short:         "A self-hosted, Kore.ai-compatible bot import service",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       cli.ReadBuildInfo().String(),
+		// Missing required flags are usage errors (exit 2): checked here,
+		// before cobra's own check, which answers a plain error.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return cli.Usage(err)
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return cli.Usage(err)
+			}
+			return nil
+		},
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -49,10 +63,13 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	root.AddCommand(
 		serveCmd(getenv, stdout, stderr),
 		demoCmd(getenv, stdout, stderr),
-		appsCmd(getenv, stdout),
-		tokenCmd(getenv, stdout),
+		cli.Interruptible(appsCmd(getenv, stdout)),
+		cli.Interruptible(tokenCmd(getenv, stdout)),
 	)
 	root.AddCommand(cli.Commands(cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr, IsTerminal: cli.TerminalCheck})...)
+	for _, c := range root.Commands() {
+		cli.GroupsRefuseUnknown(c)
+	}
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = cli.Usage(err)

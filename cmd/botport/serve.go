@@ -72,7 +72,10 @@ func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
 			return err
 		}
 		if err := c.check(); err != nil {
-			return err
+			return cli.Usage(err)
+		}
+		if _, err := newLogger(io.Discard, c.logFormat, c.logLevel); err != nil {
+			return cli.Usage(err)
 		}
 		return serve(cmd.Context(), c, stdout, stderr)
 	}

@@ -27,14 +27,22 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	dataFlag(s, &data)
 	databaseFlag(s, &dbURL)
-	cmd.Flags().StringVar(&appID, "app", "", "client app id (cs-...) (required)")
-	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim); 0 signs a token without exp")
+	cmd.Flags().StringVar(&appID, "app", "", "client app id, cs-… (env BOTPORT_APP; required)")
+	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim), not negative; 0 signs a token without exp")
 	cmd.Flags().StringVar(&sub, "sub", "botport-cli", "sub claim")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token", "appId", "expiresAt"}`)
-	_ = cmd.MarkFlagRequired("app")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
 			return err
+		}
+		if !cmd.Flags().Changed("app") {
+			appID = getenv("BOTPORT_APP") // as the client commands read it
+		}
+		if appID == "" {
+			return cli.Usage(errors.New("give the app: --app cs-… (or BOTPORT_APP)"))
+		}
+		if ttl < 0 {
+			return cli.Usage(fmt.Errorf("--ttl %v: must not be negative (0 signs a token without exp)", ttl))
 		}
 		var app *store.App
 		err := withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
@@ -42,7 +50,7 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 			return err
 		})
 		if errors.Is(err, auth.ErrUnknownApp) {
-			return fmt.Errorf("no app %q in %s", appID, data)
+			return cli.Usage(fmt.Errorf("no app %q in %s", appID, data))
 		}
 		if err != nil {
 			return err

@@ -21,7 +21,9 @@ func botsCmd(env Env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		stop := waitingOn(cmd.Context(), env, cl, "listing the account's bots")
 		bots, err := cl.AllBots(cmd.Context())
+		stop()
 		if err != nil {
 			return err
 		}

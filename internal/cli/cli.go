@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -21,11 +22,11 @@ import (
 // Exit codes, documented in the README.
 const (
 	ExitOK          = 0
-	ExitFailed      = 1 // the import, export or validation failed
-	ExitUsage       = 2 // bad flags or arguments
-	ExitRefused     = 3 // the server refused the request (4xx)
-	ExitUnavailable = 4 // the server could not be reached or failed (5xx)
-	ExitInterrupted = 130
+	ExitFailed      = 1   // the import, export or validation failed
+	ExitUsage       = 2   // bad flags or arguments
+	ExitRefused     = 3   // the server refused the request (4xx)
+	ExitUnavailable = 4   // the server could not be reached or failed (5xx)
+	ExitInterrupted = 130 // Ctrl-C; SIGTERM: 143 (128 + the signal's number)
 )
 
 // ExitError carries a process exit code. An ExitError with a nil Err has
@@ -53,6 +54,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
+	var sig *Signaled
+	if errors.As(err, &sig) {
+		return sig.Code()
+	}
 	var ce *client.Error
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -62,12 +67,13 @@ func ExitCode(err error) int {
 	case errors.As(err, &ce):
 		return ExitRefused
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return ExitUnavailable
-	}
+	// The network's errors, and only those: a local file's error
+	// (*fs.PathError around a syscall.Errno, which also has Timeout and
+	// Temporary) is not the server's.
+	var ue *url.Error
 	var oe *net.OpError
-	if errors.As(err, &oe) {
+	var de *net.DNSError
+	if errors.As(err, &ue) || errors.As(err, &oe) || errors.As(err, &de) {
 		return ExitUnavailable
 	}
 	return ExitFailed
@@ -94,6 +100,24 @@ func ExactArgs(n int) cobra.PositionalArgs {
 // NoArgs is NoArgs answering with a usage error.
 func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs(0)(cmd, args) }
 
+// GroupsRefuseUnknown makes every command of the tree that only groups
+// subcommands (apps, bots, versions) answer an unknown subcommand with a
+// usage error (exit 2); cobra would print the group's help and exit 0.
+// Without arguments a group prints its help.
+func GroupsRefuseUnknown(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.RunE == nil && cmd.Run == nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usage("unknown command %q for %q (see %s --help)", args[0], c.CommandPath(), c.CommandPath())
+			}
+			return c.Help()
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		GroupsRefuseUnknown(sub)
+	}
+}
+
 // Usage wraps err as a usage error (exit 2).
 func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
 
@@ -113,18 +137,23 @@ func TerminalCheck(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (e Env) tty() bool { return e.IsTerminal != nil && e.IsTerminal(e.Stdout) }
-
 // Commands returns the client commands.
 func Commands(env Env) []*cobra.Command {
 	// Their errors can quote a server's message: shown escaped (safe).
-	return []*cobra.Command{
+	// Ctrl-C ends each of them within a second (exit 130).
+	cmds := []*cobra.Command{
 		escapeErrors(importCmd(env)),
 		escapeErrors(statusCmd(env)),
 		escapeErrors(exportCmd(env)),
 		escapeErrors(botsCmd(env)),
+		escapeErrors(versionsCmd(env)),
 		escapeErrors(validateCmd(env)),
 		escapeErrors(publishCmd(env)),
 		escapeErrors(variablesCmd(env)),
+		versionCmd(env),
 	}
+	for _, c := range cmds {
+		Interruptible(c)
+	}
+	return cmds
 }

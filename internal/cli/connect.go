@@ -91,6 +91,9 @@ func (c *conn) client(env Env) (*client.Client, error) {
 	cl.Algorithm = fc.Algorithm
 	cl.Token = pick("token", c.token, "BOTPORT_TOKEN", "")
 	cl.UserAgent = "botport-cli"
+	// Each retry is announced, so that no pause goes unexplained; commands
+	// with a progress display route it there.
+	cl.OnRetry = func(r client.Retry) { fmt.Fprintln(env.Stderr, "botport: "+retryLine(r)) }
 	if c.timeout <= 0 {
 		return nil, usage("--timeout must be positive")
 	}

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,66 +15,11 @@ import (
 	"github.com/botport/botport/internal/selection"
 )
 
-// defaultIcon is a 1x1 PNG, uploaded when a folder has no icon.png: the API
-// requires an icon for a new bot.
-var defaultIcon = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
-
-// localFile is one file to upload.
-type localFile struct {
-	name, ext string
-	size      int64
-	open      func() (io.ReadCloser, error)
-}
-
-// exportFiles lists what to upload for PATH: a folder's botDefinition.json,
-// config.json, icon.png and *.js, or one export zip.
-func exportFiles(path string) (zip *localFile, def, cfg, icon *localFile, scripts []*localFile, err error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, nil, nil, nil, usage("%v", err)
-	}
-	local := func(p, ext string, size int64) *localFile {
-		return &localFile{name: filepath.Base(p), ext: ext, size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
-	}
-	if !fi.IsDir() {
-		if !strings.EqualFold(filepath.Ext(path), ".zip") {
-			return nil, nil, nil, nil, nil, usage("%s is neither a folder nor a .zip export", path)
-		}
-		return local(path, "zip", fi.Size()), nil, nil, nil, nil, nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, nil, nil, nil, nil, err
-	}
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil || e.IsDir() {
-			continue
-		}
-		p := filepath.Join(path, e.Name())
-		switch lower := strings.ToLower(e.Name()); {
-		case lower == "botdefinition.json":
-			def = local(p, "json", info.Size())
-		case lower == "config.json":
-			cfg = local(p, "json", info.Size())
-		case lower == "icon.png":
-			icon = local(p, "png", info.Size())
-		case strings.HasSuffix(lower, ".js"):
-			scripts = append(scripts, local(p, "js", info.Size()))
-		}
-	}
-	if def == nil || cfg == nil {
-		return nil, nil, nil, nil, nil, usage("%s must hold botDefinition.json and config.json (or be an export zip)", path)
-	}
-	sort.Slice(scripts, func(i, j int) bool { return scripts[i].name < scripts[j].name })
-	return nil, def, cfg, icon, scripts, nil
-}
-
 func importCmd(env Env) *cobra.Command {
 	var c conn
 	var botID, name string
 	var tasks, nlp, settings []string
-	var appendMode, replace, dryRun, wait bool
+	var appendMode, replace, dryRun, wait, quiet bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "import PATH",
@@ -103,16 +45,34 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 	f.BoolVar(&dryRun, "dry-run", false, "run the whole import but commit nothing; show what would change (botport only)")
 	f.BoolVar(&wait, "wait", false, "follow the import to its end")
 	f.DurationVar(&interval, "interval", time.Second, "how often --wait polls")
+	f.BoolVarP(&quiet, "quiet", "q", false, "print only the import's id (bir-…) once it is accepted; with --wait, problems still go to stderr")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if quiet && c.json {
+			return usage("-q and --json exclude each other")
+		}
 		cl, err := c.client(env)
 		if err != nil {
 			return err
 		}
 		p := ImportParams{BotID: botID, Name: name, Tasks: tasks, NLP: nlp, Settings: settings, Append: appendMode,
-			Replace: replace, DryRun: dryRun, Wait: wait, Interval: interval, Quiet: c.json}
+			Replace: replace, DryRun: dryRun, Wait: wait, Interval: interval, Quiet: c.json || quiet}
+		if quiet {
+			p.Started = func(st *client.Status) { fmt.Fprintln(env.Stdout, safe(st.ID)) }
+		}
 		st, err := Import(cmd.Context(), env, cl, args[0], p)
 		if err != nil {
 			return err
+		}
+		if quiet {
+			if !wait {
+				return nil
+			}
+			finalDiagnostics(env.Stderr, st)
+			if st.Status != "success" {
+				fmt.Fprintln(env.Stderr, summarize(st))
+				return failed()
+			}
+			return nil
 		}
 		if !wait {
 			if c.json {
@@ -148,13 +108,18 @@ func printRaw(ctx context.Context, env Env, cl *client.Client, bir string) ([]by
 	if err != nil {
 		return nil, err
 	}
+	return raw, printIndented(env, raw)
+}
+
+// printIndented prints a JSON document indented, on stdout.
+func printIndented(env Env, raw []byte) error {
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return nil, err
+		return err
 	}
 	b.WriteByte('\n')
-	_, err = env.Stdout.Write(b.Bytes())
-	return raw, err
+	_, err := env.Stdout.Write(b.Bytes())
+	return err
 }
 
 // ImportParams are an import's choices, as the import command's flags give them.
@@ -164,7 +129,9 @@ type ImportParams struct {
 	Append, Replace      bool
 	DryRun, Wait         bool
 	Interval             time.Duration
-	Quiet                bool // no progress output (--json)
+	Quiet                bool // no progress output (--json, -q); retries are still announced on stderr
+	// Started, when set, is called once the server accepted the import.
+	Started func(*client.Status)
 }
 
 // Import uploads the export at path and starts an import, showing progress
@@ -188,8 +155,9 @@ func Import(ctx context.Context, env Env, cl *client.Client, path string, p Impo
 	if err != nil {
 		return nil, err
 	}
-	tr := newTracker(env, p.Quiet)
+	tr := newTracker(ctx, env, env.Stdout, p.Quiet)
 	defer tr.close()
+	announceRetries(cl, tr)
 	upload := func(lf *localFile) (string, error) {
 		up, err := cl.Upload(ctx, lf.open, client.UploadOptions{FileName: lf.name, Extension: lf.ext, Progress: tr.upload(lf.name, lf.size)})
 		if err != nil {
@@ -233,6 +201,7 @@ func Import(ctx context.Context, env Env, cl *client.Client, path string, p Impo
 		mode := &client.AppendReplace{Append: !p.Replace, Replace: p.Replace}
 		req.ImportOptions.Options = &client.ImportSubOpts{Utterances: mode, Patterns: mode}
 	}
+	tr.phase("starting the import")
 	var start *client.Status
 	if p.BotID != "" {
 		start, err = cl.ImportInto(ctx, p.BotID, req)
@@ -242,12 +211,18 @@ func Import(ctx context.Context, env Env, cl *client.Client, path string, p Impo
 	if err != nil {
 		return nil, fmt.Errorf("start import on %s: %w", describe(cl), err)
 	}
+	if p.Started != nil {
+		p.Started(start)
+	}
 	if !p.Wait {
 		return start, nil
 	}
 	target := "a new bot"
 	if p.BotID != "" {
 		target = "bot " + p.BotID
+	}
+	if len(start.StatusLogs) == 0 { // not a document a server sends
+		return follow(ctx, cl, start.ID, p.Interval, tr, 0)
 	}
 	tr.line(safe(fmt.Sprintf("import %s started into %s %q", start.ID, target, start.StatusLogs[0].TaskName)))
 	tr.line(entryLine(start.StatusLogs[0]))

@@ -23,11 +23,7 @@ func entryLine(e client.LogEntry) string {
 	if e.Status != "success" {
 		mark = "FAILED"
 	}
-	name := e.TaskType
-	if e.TaskName != "" && e.TaskName != e.TaskType && !(e.TaskType == "BotFunctions" && e.TaskName == "Bot Functions") {
-		name += ": " + e.TaskName
-	}
-	return "  " + mark + " " + safe(name)
+	return "  " + mark + " " + stageName(e)
 }
 
 // printProblems writes problems as a compiler does, one per line:

@@ -32,7 +32,9 @@ func statusCmd(env Env) *cobra.Command {
 		}
 		ctx := cmd.Context()
 		if watch {
-			tr := newTracker(env, c.json)
+			tr := newTracker(ctx, env, env.Stdout, c.json)
+			announceRetries(cl, tr)
+			tr.phase(safe("reading the status of " + args[0]))
 			st, err := follow(ctx, cl, args[0], interval, tr, 0)
 			tr.close()
 			if err != nil {
@@ -40,9 +42,14 @@ func statusCmd(env Env) *cobra.Command {
 			}
 			return finish(ctx, env, cl, st, c.json)
 		}
+		stop := waitingOn(ctx, env, cl, safe("reading the status of "+args[0]))
 		if c.json {
-			raw, err := printRaw(ctx, env, cl, args[0])
+			raw, err := cl.ImportStatusRaw(ctx, args[0])
+			stop()
 			if err != nil {
+				return err
+			}
+			if err := printIndented(env, raw); err != nil {
 				return err
 			}
 			var st client.Status
@@ -52,6 +59,7 @@ func statusCmd(env Env) *cobra.Command {
 			return nil
 		}
 		st, err := cl.ImportStatus(ctx, args[0])
+		stop()
 		if err != nil {
 			return err
 		}
@@ -60,6 +68,7 @@ func statusCmd(env Env) *cobra.Command {
 			fmt.Fprintln(env.Stdout, entryLine(e))
 		}
 		if !st.Done() {
+			fmt.Fprintln(env.Stdout, "  "+waitLabel(st))
 			return nil
 		}
 		return report(env, st)
