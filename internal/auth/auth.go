@@ -347,7 +347,7 @@ func ratString(r *big.Rat) string {
 type claims struct {
 	AppID         string
 	Sub           string
-	JTI           string // "" when absent or not a string
+	JTI           string   // "" when absent or not a string
 	Exp, Nbf, Iat *big.Rat // seconds since the epoch, exactly as written
 }
 
