@@ -19,6 +19,9 @@ import (
 )
 
 func main() {
+	// Whatever botport creates (the data directory, the database with its
+	// WAL and SHM, blobs, key files) is private to the service user.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -51,6 +54,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		demoCmd(getenv, stdout, stderr),
 		appsCmd(getenv, stdout),
 		tokenCmd(getenv, stdout),
+		keysCmd(getenv, stdout),
 	)
 	root.AddCommand(cli.Commands(cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr, IsTerminal: cli.TerminalCheck})...)
 	err := root.ExecuteContext(ctx)

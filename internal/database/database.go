@@ -9,6 +9,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -44,6 +45,9 @@ type DB struct {
 	settle func(ctx context.Context) error
 }
 
+// keyCheckSetting names the sealed value that tells a wrong key at once.
+const keyCheckSetting = "key_check"
+
 // UseKeys gives the store the keys that seal its secrets (client secrets,
 // the download-link signing key), seals the values an older release stored
 // in clear, and opens every sealed value once, so that a process given the
@@ -54,6 +58,12 @@ type DB struct {
 // faults.
 func (db *DB) UseKeys(ctx context.Context, k *keyring.Keyring) (int, error) {
 	db.sql.Keys = k
+	// A sealed check value, written by the first process that ever gave
+	// the database keys, so that a process with another key fails here even
+	// while the database holds no other secret.
+	if _, err := db.sql.PutSettingIfAbsent(ctx, keyCheckSetting, []byte("botport")); err != nil && !errors.Is(err, keyring.ErrUnknownKey) {
+		return 0, fmt.Errorf("secrets in %s: %w", db.Name, err)
+	}
 	n, err := db.sql.ResealSecrets(ctx, false)
 	if err != nil {
 		return 0, fmt.Errorf("secrets in %s: %w", db.Name, err)

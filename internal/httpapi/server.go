@@ -17,6 +17,7 @@ import (
 	"github.com/botport/botport/internal/exporter"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/ratelimit"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/upload"
 )
@@ -39,15 +40,29 @@ type Config struct {
 	BodyLimit   int64        // bytes of any other body (default 1 MiB)
 	Ready       *atomic.Bool // /healthz answers 200 once set; nil means ready
 	// PublicURL is the scheme and host (and path prefix, if any) download
-	// links start with; "" uses the status request's own scheme and host.
+	// links start with; "" uses the address the status request reached
+	// (see publicBase).
 	PublicURL string
+
+	// Limiter applies the rate limits (contract section 6); nil: none.
+	Limiter *ratelimit.Limiter
+	// IO bounds how slowly bodies are read and answers written.
+	IO IO
+	// MaxInFlight caps the requests being handled at once; over it, 503
+	// with Retry-After. 0: no cap.
+	MaxInFlight int
 }
 
 type server struct {
-	cfg     Config
-	log     *slog.Logger
-	uploads *upload.Service
-	docs    *docCache
+	cfg      Config
+	log      *slog.Logger
+	uploads  *upload.Service
+	docs     *docCache
+	refusals *refusalLog
+	inFlight atomic.Int64
+	// Requests refused over the in-flight cap since the last log line, and
+	// when that was (Unix ms).
+	overloads, overloadLogged atomic.Int64
 }
 
 // NewServer returns the HTTP handler of the whole API.
@@ -67,7 +82,9 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Uploads == nil {
 		cfg.Uploads = &upload.Service{Files: cfg.Store, Blobs: cfg.Blobs, Now: cfg.Now, Logger: cfg.Logger}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute)}
+	cfg.IO = cfg.IO.withDefaults()
+	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute),
+		refusals: newRefusalLog(cfg.Logger, cfg.Now)}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.outer(canonical(mux))
