@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -76,6 +77,9 @@ func startProc(t *testing.T, data string, args ...string) *proc {
 	}()
 	select {
 	case <-ready:
+		if slices.Contains(args, "--database") {
+			rateLimited.Store(p.URL, true)
+		}
 	case <-p.exited:
 		t.Fatalf("server exited at start:\n%s", p.logs)
 	case <-time.After(30 * time.Second):
@@ -156,11 +160,10 @@ func sigkillResumes(t *testing.T, extra []string) {
 
 	// Kill once an import finished, one is running past its first stage
 	// (pending, more than one statusLogs entry) and one still waits.
+	// The store, not the API, is watched: see importWatch.
+	watch := watchImports(t, data, dbURL)
 	status := func(bir string) *client.Status {
-		st, err := c.ImportStatus(ctx, bir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := watch.status(t, bir)
 		if st.Done() && st.Status != "success" {
 			t.Fatalf("%s (%s) ended %s before the kill: %s", bir, fixtureOf[bir], st.Status, st.Message)
 		}

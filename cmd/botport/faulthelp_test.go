@@ -228,3 +228,43 @@ func storedImport(t *testing.T, data, url, bir string) (status string, entries i
 	}
 	return imp.Status, len(doc.StatusLogs), err == nil
 }
+
+// importWatch reads import status documents straight from the database. A
+// fault test that must catch an import between two stages polls faster
+// than the API allows when rate limits are on (PostgreSQL: 60 status reads
+// a minute per import), so it watches the store, where the API reads the
+// same documents.
+type importWatch struct {
+	db      *database.DB
+	account string
+}
+
+// watchImports opens the database of the default account: the SQLite file
+// in data when url is "", else the PostgreSQL database at url.
+func watchImports(t *testing.T, data, url string) *importWatch {
+	t.Helper()
+	db, err := database.Open(context.Background(), data, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	acct, err := db.Account(context.Background(), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &importWatch{db: db, account: acct.ID}
+}
+
+// status is the import's status document, as the API would answer it.
+func (w *importWatch) status(t *testing.T, bir string) *client.Status {
+	t.Helper()
+	doc, _, err := w.db.ImportDoc(context.Background(), w.account, bir)
+	if err != nil {
+		t.Fatalf("status of %s: %v", bir, err)
+	}
+	var st client.Status
+	if err := json.Unmarshal(doc, &st); err != nil {
+		t.Fatalf("status of %s: %v", bir, err)
+	}
+	return &st
+}
