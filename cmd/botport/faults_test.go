@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -294,22 +292,10 @@ func TestFaultPostgresRestart(t *testing.T) {
 }
 
 // appOn creates another app in the default account of a server on the
-// PostgreSQL database dbURL, through the CLI, and returns a client of it
-// that does not retry.
+// PostgreSQL database dbURL and returns a client of it that does not retry.
 func appOn(t *testing.T, ts *testServer, dbURL string) *client.Client {
 	t.Helper()
-	var out strings.Builder
-	args := []string{"apps", "create", "--data", ts.Data, "--database", dbURL, "--name", "submitter", "--scope", "bot_import", "--json"}
-	if err := run(context.Background(), args, func(string) string { return "" }, nil, &out, io.Discard); err != nil {
-		t.Fatalf("apps create: %v", err)
-	}
-	var app struct{ ClientID, ClientSecret string }
-	if err := json.Unmarshal([]byte(out.String()), &app); err != nil {
-		t.Fatal(err)
-	}
-	c := client.New(ts.URL, app.ClientID, app.ClientSecret)
-	c.Retries = -1
-	return c
+	return cliApp(t, ts, dbURL, "bot_import")
 }
 
 // waitAllSucceeded polls the imports until each has ended, failing the

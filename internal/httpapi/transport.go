@@ -13,10 +13,12 @@ import (
 // IO is how slow a client may be (issue 12, finding 4). A request body is
 // read, and an answer written, at no less than MinRate bytes a second on
 // average, after a Grace period: a transfer is cut once the time spent
-// waiting on the client passes Grace + bytes moved / MinRate. Only time
-// blocked on the connection counts, never the server's own work between
-// reads or writes. A trickle (one byte every two seconds) is cut after
-// Grace; an upload of the largest file over a slow link is not.
+// waiting on the client passes Grace + bytes moved / MinRate, or once one
+// read or write of n bytes waits longer than Grace + n / MinRate (a client
+// that stops). Only time blocked on the connection counts, never the
+// server's own work between reads or writes. A trickle (one byte every two
+// seconds) is cut after Grace; an upload of the largest file over a slow
+// link is not (256 MiB at 32 KiB/s: 2 h 16 min).
 type IO struct {
 	Grace   time.Duration // default 10 s
 	MinRate int64         // bytes a second; default 32 KiB (a 256 kbit/s link)
@@ -41,8 +43,20 @@ type budget struct {
 }
 
 func (b *budget) allowance() time.Duration {
-	earned := time.Duration(float64(b.moved) / float64(b.io.MinRate) * float64(time.Second))
-	return b.io.Grace + earned - b.blocked
+	return b.io.Grace + b.io.time(b.moved) - b.blocked
+}
+
+// time is how long n bytes take at the minimum rate.
+func (c IO) time(n int64) time.Duration {
+	return time.Duration(float64(n) / float64(c.MinRate) * float64(time.Second))
+}
+
+// next is the deadline of one read or write of up to n bytes: within the
+// allowance, and never more than Grace plus n bytes' time, so that a client
+// that stops altogether is cut within that, whatever it earned before (the
+// kernel's buffers take megabytes without the client reading any).
+func (b *budget) next(n int) time.Duration {
+	return min(b.allowance(), b.io.Grace+b.io.time(int64(n)))
 }
 
 // deadlineReader reads a request body under the read budget, setting the
@@ -61,7 +75,7 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 	if r.eof {
 		return r.ReadCloser.Read(p)
 	}
-	d := r.b.allowance()
+	d := r.b.next(len(p))
 	if d <= 0 {
 		return 0, os.ErrDeadlineExceeded
 	}
@@ -86,11 +100,11 @@ const writeChunk = 64 << 10
 func (w *statusWriter) write(b []byte) (int, error) {
 	total := 0
 	for len(b) > 0 {
-		d := w.wb.allowance()
+		chunk := b[:min(len(b), writeChunk)]
+		d := w.wb.next(len(chunk))
 		if d <= 0 {
 			return total, os.ErrDeadlineExceeded
 		}
-		chunk := b[:min(len(b), writeChunk)]
 		start := time.Now()
 		_ = w.rc.SetWriteDeadline(start.Add(d))
 		n, err := w.ResponseWriter.Write(chunk)
