@@ -133,6 +133,7 @@ func bindServeFlags(s *settings, c *serveConfig) {
 func defaultServeConfig() serveConfig {
 	var c serveConfig
 	bindServeFlags(&settings{fs: pflag.NewFlagSet("defaults", pflag.ContinueOnError), getenv: func(string) string { return "" }}, &c)
+	_ = c.checkLimits() // the defaults parse
 	return c
 }
 
