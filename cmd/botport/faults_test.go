@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -81,7 +82,7 @@ func TestFaultReplicaDies(t *testing.T) {
 	b := startProc(t, t.TempDir(), shared...) // the survivor
 	bUp := time.Since(bStart)
 	// B is up: kill A the moment the import is seen still running on it.
-	st := running("on replica A before it could be killed (B took too long to start)")
+	st := running(fmt.Sprintf("on replica A before it could be killed (B took too long to start: %v; A: %s)", bUp, logLine(a.logs.String(), "import succeeded")))
 	a.kill(t)
 	killed := time.Now()
 	last := st.StatusLogs[len(st.StatusLogs)-1]
