@@ -241,6 +241,9 @@ func TestTokenRefusalsLogBounded(t *testing.T) {
 	if n := strings.Count(logs, `msg="token refused"`); n == 0 || n > 10 {
 		t.Errorf("%d lines for 300 refused tokens, want a few", n)
 	}
+	if n := strings.Count(logs, "msg=request"); n == 0 || n > 10 {
+		t.Errorf("%d access log lines for 300 refused requests, want a few", n)
+	}
 	if strings.Contains(logs, "AAAAAAAAAA") || strings.Contains(logs, bad[:40]) {
 		t.Error("the log holds the claimed appId or the token")
 	}

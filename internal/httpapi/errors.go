@@ -57,7 +57,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &af):
 		ke = af.Answer
-		s.refusals.note(r.Context(), requestID(r), af)
+		s.noteRefusal(r.Context(), requestID(r), af)
 	case errors.As(err, &ke):
 	case errors.As(err, &mbe):
 		ke = kore.ErrBodyTooLarge(mbe.Limit)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -112,13 +113,6 @@ func (s *server) outer(next http.Handler) http.Handler {
 			r.Body = sw.body
 		}
 		defer sw.finish()
-		if r.URL.Path != "/healthz" {
-			if !s.admit() {
-				s.overloaded(sw, r)
-				return
-			}
-			defer s.release()
-		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -135,13 +129,28 @@ func (s *server) outer(next http.Handler) http.Handler {
 				attrs = append(attrs, "app", app.app.ID, "account", app.app.AccountID)
 			}
 			// Status polls that succeed are the bulk of the traffic and say
-			// nothing at 3 a.m.: they go to debug; everything else to info.
+			// nothing at 3 a.m.: they go to debug; everything else to info,
+			// except refusals past a few every ten seconds (a flood of bad
+			// tokens, a client over its rate limit, an overload), which the
+			// sampler counts in one line.
 			level := slog.LevelInfo
-			if r.Method == http.MethodGet && sw.status < 400 && strings.HasPrefix(r.URL.Path, "/api/public/bot/import/status/") {
+			switch {
+			case r.Method == http.MethodGet && sw.status < 400 && strings.HasPrefix(r.URL.Path, "/api/public/bot/import/status/"):
 				level = slog.LevelDebug
+			case sw.status == http.StatusUnauthorized || sw.status == http.StatusTooManyRequests || sw.status == http.StatusServiceUnavailable:
+				if !s.refused.admit(strconv.Itoa(sw.status)) {
+					level = slog.LevelDebug
+				}
 			}
 			s.log.Log(ctx, level, "request", attrs...)
 		}()
+		if r.URL.Path != "/healthz" {
+			if !s.admit() {
+				s.overloaded(sw)
+				return
+			}
+			defer s.release()
+		}
 		ctx = context.WithValue(ctx, keyApp, &appBox{})
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})

@@ -54,15 +54,15 @@ type Config struct {
 }
 
 type server struct {
-	cfg      Config
-	log      *slog.Logger
-	uploads  *upload.Service
-	docs     *docCache
-	refusals *refusalLog
-	inFlight atomic.Int64
-	// Requests refused over the in-flight cap since the last log line, and
-	// when that was (Unix ms).
-	overloads, overloadLogged atomic.Int64
+	cfg     Config
+	log     *slog.Logger
+	uploads *upload.Service
+	docs    *docCache
+	// refusals samples the log of refused tokens, refused the access log
+	// lines of refused requests (401, 429, 503): floods of them must not
+	// flood the log.
+	refusals, refused *sampler
+	inFlight          atomic.Int64
 }
 
 // NewServer returns the HTTP handler of the whole API.
@@ -84,7 +84,8 @@ func NewServer(cfg Config) http.Handler {
 	}
 	cfg.IO = cfg.IO.withDefaults()
 	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute),
-		refusals: newRefusalLog(cfg.Logger, cfg.Now)}
+		refusals: newSampler(cfg.Logger, cfg.Now, "token refusals not logged one by one"),
+		refused:  newSampler(cfg.Logger, cfg.Now, "refused requests logged at debug level only")}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.outer(canonical(mux))

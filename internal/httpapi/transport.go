@@ -176,16 +176,9 @@ func (s *server) release() {
 	}
 }
 
-// overloaded answers a request over the in-flight cap, and logs how many
-// were refused at most once every ten seconds: an overload must not also
-// flood the log.
-func (s *server) overloaded(w http.ResponseWriter, r *http.Request) {
+// overloaded answers a request over the in-flight cap; its access log line
+// is sampled like other refusals.
+func (s *server) overloaded(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", strconv.Itoa(1))
 	writeStatusEnvelope(w, http.StatusServiceUnavailable)
-	n := s.overloads.Add(1)
-	now := time.Now().UnixMilli()
-	if last := s.overloadLogged.Load(); now-last >= 10_000 && s.overloadLogged.CompareAndSwap(last, now) {
-		s.overloads.Add(-n)
-		s.log.WarnContext(r.Context(), "requests refused: too many in flight", "refused", n, "max", s.cfg.MaxInFlight)
-	}
 }

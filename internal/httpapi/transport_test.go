@@ -165,29 +165,30 @@ func TestSlowBodyCut(t *testing.T) {
 	}
 }
 
-func TestRefusalLogBounded(t *testing.T) {
+func TestSamplerBounded(t *testing.T) {
 	var logs bytes.Buffer
 	now := time.Unix(1_800_000_000, 0)
-	l := newRefusalLog(slog.New(slog.NewTextHandler(&logs, nil)), func() time.Time { return now })
+	s := &server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s.refusals = newSampler(s.log, func() time.Time { return now }, "token refusals not logged one by one")
 	ctx := context.Background()
 	for i := range 1000 {
 		kind := auth.KindBadSignature
 		if i%4 == 0 {
 			kind = auth.KindUnknownApp
 		}
-		l.note(ctx, "req", &auth.Failure{Kind: kind, AppID: "cs-known"})
+		s.noteRefusal(ctx, "req", &auth.Failure{Kind: kind, AppID: "cs-known"})
 	}
-	if n := strings.Count(logs.String(), "\n"); n != refusalIndividual {
-		t.Errorf("1000 refusals in one window wrote %d lines, want %d:\n%s", n, refusalIndividual, logs.String())
+	if n := strings.Count(logs.String(), "\n"); n != sampleIndividual {
+		t.Errorf("1000 refusals in one window wrote %d lines, want %d:\n%s", n, sampleIndividual, logs.String())
 	}
-	now = now.Add(refusalWindow)
-	l.note(ctx, "req", &auth.Failure{Kind: auth.KindNoToken})
+	now = now.Add(sampleWindow)
+	s.noteRefusal(ctx, "req", &auth.Failure{Kind: auth.KindNoToken})
 	out := logs.String()
 	if !strings.Contains(out, "msg=\"token refusals not logged one by one\" more=995") ||
 		!strings.Contains(out, "bad_signature=747") || !strings.Contains(out, "unknown_app=248") {
 		t.Errorf("summary of the window:\n%s", out)
 	}
-	if n := strings.Count(out, "\n"); n != refusalIndividual+2 {
-		t.Errorf("%d lines after the window, want %d (5, the summary, the next one)", n, refusalIndividual+2)
+	if n := strings.Count(out, "\n"); n != sampleIndividual+2 {
+		t.Errorf("%d lines after the window, want %d (5, the summary, the next one)", n, sampleIndividual+2)
 	}
 }
