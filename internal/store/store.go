@@ -54,8 +54,9 @@ type Store interface {
 	// CreateApp stores a new app. Errors: faults only (an id already taken
 	// is a constraint fault).
 	CreateApp(ctx context.Context, app *App) error
-	// App returns an app by id, whatever its account (tokens name it).
-	// Errors: ErrNotFound.
+	// App returns an app by id, whatever its account (tokens name it),
+	// its secret opened. Errors: ErrNotFound; a secret that does not open
+	// with the store's keys (keyring.ErrUnknownKey, keyring.ErrCorrupt).
 	App(ctx context.Context, id string) (*App, error)
 	// Apps lists an account's apps by creation time. Errors: faults only.
 	Apps(ctx context.Context, accountID string) ([]*App, error)
