@@ -185,6 +185,22 @@ func (j *jobCounter) unfinished(t *testing.T) int {
 	return len(res.Jobs)
 }
 
+// state is the state of the River job of import bir ("" before it exists).
+func (j *jobCounter) state(t *testing.T, bir string) rivertype.JobState {
+	t.Helper()
+	res, err := j.rc.JobList(context.Background(), river.NewJobListParams().Kinds(importer.ImportArgs{}.Kind()).First(10_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range res.Jobs {
+		var args importer.ImportArgs
+		if json.Unmarshal(job.EncodedArgs, &args) == nil && args.ImportID == bir {
+			return job.State
+		}
+	}
+	return ""
+}
+
 // logLine returns the first line of logs holding every one of parts, or "".
 func logLine(logs string, parts ...string) string {
 	for _, line := range strings.Split(logs, "\n") {

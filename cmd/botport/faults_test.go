@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/blob/blobtest"
 	"github.com/botport/botport/internal/botgen"
@@ -60,21 +62,27 @@ func TestFaultReplicaDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// running: the import is pending and past Bot Definition, so A (the
-	// only replica until B starts) is running it.
-	// The store, not the API, is watched: see importWatch.
+	// running: the import is pending and its River job running, so A (the
+	// only replica until B starts) is running it. B is started as soon as
+	// it is: on a loaded machine B's start can take longer than the stages
+	// after Bot Definition. The store, not the API, is watched: see
+	// importWatch.
 	watch := watchImports(t, "", dbURL)
+	jobs := newJobCounter(t, dbURL)
 	running := func(what string) *client.Status {
 		st := watch.status(t, start.ID)
-		if st.Status != "pending" {
-			t.Fatalf("the import ended (%s) %s", st.Status, what)
+		if st.Status != "pending" || jobs.state(t, start.ID) != rivertype.JobStateRunning {
+			t.Fatalf("the import is no longer running (%s) %s", st.Status, what)
 		}
 		return st
 	}
 	deadline := time.Now().Add(2 * time.Minute)
-	for len(running("before replica A showed progress").StatusLogs) < 2 {
+	for jobs.state(t, start.ID) != rivertype.JobStateRunning {
+		if st := watch.status(t, start.ID); st.Status != "pending" {
+			t.Fatalf("the import ended (%s) before its job was seen running", st.Status)
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("the import showed no progress in 2 minutes")
+			t.Fatal("the import's job did not start in 2 minutes")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -82,7 +90,7 @@ func TestFaultReplicaDies(t *testing.T) {
 	b := startProc(t, t.TempDir(), shared...) // the survivor
 	bUp := time.Since(bStart)
 	// B is up: kill A the moment the import is seen still running on it.
-	st := running(fmt.Sprintf("on replica A before it could be killed (B took too long to start: %v; A: %s)", bUp, logLine(a.logs.String(), "import succeeded")))
+	st := running(fmt.Sprintf("on replica A before it could be killed (B took %v to start; A: %s)", bUp, logLine(a.logs.String(), "import succeeded")))
 	a.kill(t)
 	killed := time.Now()
 	last := st.StatusLogs[len(st.StatusLogs)-1]
