@@ -6,6 +6,8 @@ package client
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,8 +34,13 @@ type Client struct {
 	HTTP *http.Client
 	// Retries is how many times a retryable failure is retried (default 4;
 	// negative disables). Backoff starts at MinBackoff (default 200 ms).
-	Retries    int
-	MinBackoff time.Duration
+	// A 429 or 503 answer with Retry-After is retried after that wait, not
+	// the backoff, unless it is longer than MaxRetryAfter (default 2
+	// minutes) or than what is left of the context: then the answer is
+	// returned at once (a client does not sleep through an hourly limit).
+	Retries       int
+	MinBackoff    time.Duration
+	MaxRetryAfter time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
 	// OnRetry, when set, is told of each retry before its backoff, so that
@@ -105,9 +112,16 @@ func (c *Client) token() (string, error) {
 	if strings.EqualFold(c.Algorithm, "HS512") {
 		m = jwt.SigningMethodHS512
 	}
+	// A fresh jti every time: apps that enforce JTI (contract 2.3) refuse a
+	// token used twice, and others ignore it.
+	var jti [12]byte
+	if _, err := crand.Read(jti[:]); err != nil {
+		return "", err
+	}
 	now := time.Now()
 	return jwt.NewWithClaims(m, jwt.MapClaims{
 		"appId": c.AppID, "sub": "botport-client", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+		"jti": hex.EncodeToString(jti[:]),
 	}).SignedString([]byte(c.Secret))
 }
 
@@ -133,6 +147,10 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	if backoff <= 0 {
 		backoff = 200 * time.Millisecond
 	}
+	maxWait := c.MaxRetryAfter
+	if maxWait <= 0 {
+		maxWait = 2 * time.Minute
+	}
 	for attempt := 0; ; attempt++ {
 		err := c.once(ctx, req, out)
 		if err == nil {
@@ -142,7 +160,13 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if !retry || attempt >= retries {
 			return err
 		}
-		if wait <= 0 {
+		if wait > 0 {
+			// The server said when: no sooner, and not at all when that
+			// is beyond what the caller gives this call.
+			if dl, ok := ctx.Deadline(); wait > maxWait || (ok && time.Until(dl) < wait) {
+				return err
+			}
+		} else {
 			wait = backoff<<attempt + rand.N(backoff)
 		}
 		c.retrying(req.method, req.path, attempt, retries, wait, err)
@@ -243,9 +267,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		if json.Unmarshal(data, &env) == nil && len(env.Errors) > 0 {
 			e.Msg, e.Code = env.Errors[0].Msg, env.Errors[0].Code
 		}
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
-			e.RetryAfter = time.Duration(s) * time.Second
-		}
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		return e
 	}
 	if out == nil {
@@ -259,6 +281,25 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return fmt.Errorf("decode %s %s answer: %w", req.method, req.path, err)
 	}
 	return nil
+}
+
+// retryAfter reads a Retry-After value: whole seconds, or an HTTP date
+// (RFC 9110 10.2.3); 0 when absent or unreadable.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 func isDialError(err error) bool {

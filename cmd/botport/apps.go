@@ -14,20 +14,39 @@ import (
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/cli"
-	"github.com/botport/botport/internal/database"
+	"github.com/botport/botport/internal/keyring"
 	"github.com/botport/botport/internal/store"
 )
 
 func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "apps", Short: "Manage client apps (the credentials clients sign tokens with)"}
-	cmd.AddCommand(appsCreateCmd(getenv, stdout), appsListCmd(getenv, stdout), appsRotateCmd(getenv, stdout), appsDisableCmd(getenv, stdout))
+	cmd.AddCommand(appsCreateCmd(getenv, stdout), appsListCmd(getenv, stdout), appsRotateCmd(getenv, stdout), appsDisableCmd(getenv, stdout),
+		appsEnforceJTICmd(getenv, stdout))
 	return cmd
 }
 
-// withAdmin opens the database (--database, else the data directory's) for
-// an admin command.
-func withAdmin(ctx context.Context, data, dbURL string, fn func(*auth.AppAdmin) error) error {
-	db, err := database.Open(ctx, data, dbURL)
+// storeFlags say which database an admin command works on, and its key.
+type storeFlags struct {
+	data, dbURL, keyFile string
+	secretKey            string // BOTPORT_SECRET_KEY
+}
+
+// bindStoreFlags binds --data, --database and --key-file, and reads
+// BOTPORT_SECRET_KEY.
+func bindStoreFlags(s *settings, f *storeFlags) {
+	dataFlag(s, &f.data)
+	databaseFlag(s, &f.dbURL)
+	keyFileFlag(s, &f.keyFile)
+	f.secretKey = s.getenv(keyring.EnvVar)
+}
+
+// where names the store in messages.
+func (f storeFlags) where() string { return f.data }
+
+// withAdmin opens the database (--database, else the data directory's),
+// with the key that seals its secrets, for an admin command.
+func withAdmin(ctx context.Context, f storeFlags, fn func(*auth.AppAdmin) error) error {
+	db, err := openDatabase(ctx, f.data, f.dbURL, f.keyFile, f.secretKey, nil)
 	if err != nil {
 		return err
 	}
@@ -36,22 +55,22 @@ func withAdmin(ctx context.Context, data, dbURL string, fn func(*auth.AppAdmin) 
 }
 
 func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, dbURL, account string
+	var sf storeFlags
+	var account string
 	var asJSON bool
 	cmd := &cobra.Command{Use: "list", Short: "List an account's apps (never their secrets)", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	dataFlag(s, &data)
-	databaseFlag(s, &dbURL)
+	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&account, "account", "default", "account name or id")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
 			return err
 		}
-		return withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) error {
+		return withAdmin(cmd.Context(), sf, func(admin *auth.AppAdmin) error {
 			acct, apps, err := admin.List(cmd.Context(), account)
 			if errors.Is(err, auth.ErrUnknownAccount) {
-				return cli.Usage(fmt.Errorf("no account %q in %s", account, data))
+				return cli.Usage(fmt.Errorf("no account %q in %s", account, sf.where()))
 			}
 			if err != nil {
 				return err
@@ -59,7 +78,7 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 			out := make([]appJSON, 0, len(apps))
 			for _, a := range apps {
 				out = append(out, appJSON{ClientID: a.ID, AccountID: acct.ID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
-					Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled})
+					Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI})
 			}
 			if asJSON {
 				b, _ := json.Marshal(out)
@@ -83,32 +102,32 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 
 // updateApp applies an admin change to an app and returns the app, and the
 // app as `apps create --json` prints one, without its secret.
-func updateApp(ctx context.Context, data, dbURL, id string, change func(*auth.AppAdmin) (*store.App, *store.Account, error)) (*store.App, appJSON, error) {
+func updateApp(ctx context.Context, sf storeFlags, id string, change func(*auth.AppAdmin) (*store.App, *store.Account, error)) (*store.App, appJSON, error) {
 	var app *store.App
 	var out appJSON
-	err := withAdmin(ctx, data, dbURL, func(admin *auth.AppAdmin) error {
+	err := withAdmin(ctx, sf, func(admin *auth.AppAdmin) error {
 		a, acct, err := change(admin)
 		if errors.Is(err, auth.ErrUnknownApp) {
-			return cli.Usage(fmt.Errorf("no app %q in %s", id, data))
+			return cli.Usage(fmt.Errorf("no app %q in %s", id, sf.where()))
 		}
 		if err != nil {
 			return err
 		}
 		app = a
 		out = appJSON{ClientID: a.ID, AccountID: a.AccountID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
-			Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled}
+			Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI}
 		return nil
 	})
 	return app, out, err
 }
 
 func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, dbURL, id string
+	var sf storeFlags
+	var id string
 	var asJSON bool
 	cmd := &cobra.Command{Use: "rotate-secret", Short: "Give an app a new client secret; the old one stops working within 200 ms", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	dataFlag(s, &data)
-	databaseFlag(s, &dbURL)
+	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	_ = cmd.MarkFlagRequired("app")
@@ -116,7 +135,7 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
 			return admin.RotateSecret(cmd.Context(), id)
 		})
 		if err != nil {
@@ -135,12 +154,12 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 }
 
 func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, dbURL, id string
+	var sf storeFlags
+	var id string
 	var enable, asJSON bool
 	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused within 200 ms (--enable undoes it)", Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	dataFlag(s, &data)
-	databaseFlag(s, &dbURL)
+	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
 	cmd.Flags().BoolVar(&enable, "enable", false, "enable the app again")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
@@ -149,7 +168,7 @@ func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
 		if err := s.err(); err != nil {
 			return err
 		}
-		app, out, err := updateApp(cmd.Context(), data, dbURL, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
 			return admin.SetDisabled(cmd.Context(), id, !enable)
 		})
 		if err != nil {
@@ -170,6 +189,42 @@ func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
+func appsEnforceJTICmd(getenv env, stdout io.Writer) *cobra.Command {
+	var sf storeFlags
+	var id string
+	var off, asJSON bool
+	cmd := &cobra.Command{Use: "enforce-jti", Short: "Enforce JTI on an app's tokens (contract 2.3), within 200 ms (--off undoes it)", Args: cli.NoArgs}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	bindStoreFlags(s, &sf)
+	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
+	cmd.Flags().BoolVar(&off, "off", false, "stop enforcing JTI")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
+	_ = cmd.MarkFlagRequired("app")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+			return admin.SetEnforceJTI(cmd.Context(), id, !off)
+		})
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			b, _ := json.Marshal(out)
+			_, err := fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		state := "enforces JTI: tokens need a jti, an exp at most 1 h after iat, and are refused the second time"
+		if !app.EnforceJTI {
+			state = "does not enforce JTI"
+		}
+		_, err = fmt.Fprintf(stdout, "app %s %s\n", app.ID, state)
+		return err
+	}
+	return cmd
+}
+
 // appJSON is an app as `apps create --json` prints it.
 type appJSON struct {
 	ClientID     string   `json:"clientId"`
@@ -181,12 +236,14 @@ type appJSON struct {
 	Algorithm    string   `json:"algorithm"`
 	UserID       string   `json:"userId"`
 	Disabled     bool     `json:"disabled"`
+	EnforceJTI   bool     `json:"enforceJti,omitempty"`
 }
 
 func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, dbURL, name, account, algorithm string
+	var sf storeFlags
+	var name, account, algorithm string
 	var scopes []string
-	var asJSON bool
+	var asJSON, enforceJTI bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a client app and print its clientId and clientSecret",
@@ -195,14 +252,14 @@ credentials. It works while a server runs on the same data directory.`,
 		Args: cli.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	dataFlag(s, &data)
-	databaseFlag(s, &dbURL)
+	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&name, "name", "", "app name (required)")
 	cmd.Flags().StringVar(&account, "account", "default", "account name (or id) the app belongs to")
 	cmd.Flags().StringSliceVar(&scopes, "scope", nil, "scope to grant: "+strings.Join(auth.Scopes, ", ")+
 		", or a platform id such as bot_publish:publish_request (repeatable; other names are stored and grant nothing)")
 	cmd.Flags().StringVar(&algorithm, "algorithm", "HS256", "signing algorithm: HS256 or HS512")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&enforceJTI, "enforce-jti", false, "refuse the app's tokens without a jti, living over 1 h, or used twice (contract 2.3)")
 	_ = cmd.MarkFlagRequired("name")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
@@ -223,15 +280,20 @@ credentials. It works while a server runs on the same data directory.`,
 		}
 		var app *store.App
 		var acct *store.Account
-		err = withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
+		err = withAdmin(cmd.Context(), sf, func(admin *auth.AppAdmin) (err error) {
 			app, acct, err = admin.Create(cmd.Context(), account, name, algorithm, granted)
+			if err == nil && enforceJTI {
+				// Before the secret is printed: an app that failed here has
+				// a secret nobody knows.
+				app, _, err = admin.SetEnforceJTI(cmd.Context(), app.ID, true)
+			}
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		out := appJSON{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID, Account: acct.Name, Name: app.Name,
-			Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID}
+			Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID, EnforceJTI: app.EnforceJTI}
 		if asJSON {
 			b, _ := json.Marshal(out)
 			_, err := fmt.Fprintf(stdout, "%s\n", b)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,9 +50,26 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := httputil.NewSingleHostReverseProxy(target) // keeps the Host header: download links come back here
+	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ErrorLog = nil
 	p := &slowProxy{reached: make(chan struct{}), done: make(chan struct{})}
+	// Download links name the address the server was reached at, never the
+	// Host header: point the export status's links back at the proxy.
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if !strings.HasSuffix(resp.Request.URL.Path, "/export/status") {
+			return nil
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		b = bytes.ReplaceAll(b, []byte(upstream), []byte(p.URL))
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
 	reach := func() { p.once.Do(func() { close(p.reached) }) }
 	var failed sync.Once
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

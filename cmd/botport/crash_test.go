@@ -85,6 +85,9 @@ func startProcEnv(t *testing.T, data string, env []string, args ...string) *proc
 	}()
 	select {
 	case <-ready:
+		if slices.Contains(args, "--database") {
+			rateLimited.Store(p.URL, true)
+		}
 	case <-p.exited:
 		t.Fatalf("server exited at start:\n%s", p.logs)
 	case <-time.After(30 * time.Second):

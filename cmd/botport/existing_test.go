@@ -11,12 +11,13 @@ import (
 	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/fixture"
+	"github.com/botport/botport/internal/keyring"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/store/sqlite"
 )
 
-// openStore opens a running server's database beside it (WAL allows it), to
-// look at what the API does not show.
+// openStore opens a running server's database beside it (WAL allows it),
+// with the data directory's key, to look at what the API does not show.
 func openStore(t *testing.T, ts *testServer) store.Store {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(ts.Data, "botport.db"))
@@ -24,6 +25,9 @@ func openStore(t *testing.T, ts *testServer) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if st.Keys, _, err = keyring.Load("", filepath.Join(ts.Data, keyring.FileName)); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }
 

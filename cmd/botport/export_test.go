@@ -51,7 +51,7 @@ func waitExport(t *testing.T, c *client.Client, botID, ber string) *client.Expor
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	st, err := c.WaitExport(ctx, botID, ber, 20*time.Millisecond)
+	st, err := c.WaitExport(ctx, botID, ber, pollPause(c, 20*time.Millisecond))
 	if err != nil {
 		t.Fatalf("wait for export %s: %v", ber, err)
 	}

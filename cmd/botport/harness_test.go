@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,9 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 	}()
 	select {
 	case <-ready:
+		if slices.Contains(extra, "--database") {
+			rateLimited.Store(ts.URL, true)
+		}
 	case err := <-done:
 		t.Fatalf("serve stopped at start: %v\n%s", err, logs)
 	case <-time.After(30 * time.Second):
@@ -183,12 +187,29 @@ func wait(t testing.TB, c *client.Client, bir string) *client.Status {
 	return waitLong(t, c, bir, 2*time.Minute)
 }
 
+// rateLimited holds the URLs of servers on PostgreSQL, which rate-limit by
+// default (contract section 6: 60 status reads a minute per import).
+var rateLimited sync.Map
+
+// pollInterval is how often tests poll an import's status on the server c
+// calls: once a second on a rate-limited server, as real clients do, else
+// often.
+func pollInterval(c *client.Client) time.Duration { return pollPause(c, 25*time.Millisecond) }
+
+// pollPause is fast, or a second on a rate-limited server.
+func pollPause(c *client.Client, fast time.Duration) time.Duration {
+	if _, ok := rateLimited.Load(c.BaseURL); ok {
+		return time.Second
+	}
+	return fast
+}
+
 // waitLong follows an import to its end, for at most limit.
 func waitLong(t testing.TB, c *client.Client, bir string, limit time.Duration) *client.Status {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	st, err := c.Wait(ctx, bir, 25*time.Millisecond, nil)
+	st, err := c.Wait(ctx, bir, pollInterval(c), nil)
 	if err != nil {
 		t.Fatalf("wait %s: %v", bir, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,9 @@ import (
 )
 
 func main() {
+	// Whatever botport creates (the data directory, the database with its
+	// WAL and SHM, blobs, key files) is private to the service user.
+	syscall.Umask(0o077)
 	// Ctrl-C and SIGTERM end the context; client commands then return
 	// within a second (130, 143), servers stop gracefully.
 	ctx, stop := cli.NotifyContext(context.Background())
@@ -65,6 +69,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		demoCmd(getenv, stdout, stderr),
 		cli.Interruptible(appsCmd(getenv, stdout)),
 		cli.Interruptible(tokenCmd(getenv, stdout)),
+		cli.Interruptible(keysCmd(getenv, stdout)),
 	)
 	root.AddCommand(cli.Commands(cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr, IsTerminal: cli.TerminalCheck})...)
 	for _, c := range root.Commands() {

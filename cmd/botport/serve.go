@@ -31,6 +31,7 @@ import (
 	"github.com/botport/botport/internal/killpoint"
 	"github.com/botport/botport/internal/publish"
 	"github.com/botport/botport/internal/queue"
+	"github.com/botport/botport/internal/ratelimit"
 	"github.com/botport/botport/internal/replica"
 	"github.com/botport/botport/internal/upload"
 	"github.com/botport/botport/internal/variables"
@@ -56,6 +57,13 @@ type serveConfig struct {
 	replicaName           string
 	replicaLease          time.Duration
 	accountImports        int64
+	keyFile, secretKey    string // secretKey: BOTPORT_SECRET_KEY, never a flag
+	maxConns, maxRequests int64
+	ioGrace               time.Duration
+	minRate               int64
+	rateLimit             string
+	rateRules             [3]string // per level, in ratelimit.Levels order
+	rules                 map[ratelimit.Level]ratelimit.Rule
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -108,7 +116,7 @@ func (c *serveConfig) check() error {
 	if c.rescueAfter != 0 && c.rescueAfter <= c.importTimeout {
 		return fmt.Errorf("--rescue-after %v must be longer than --import-timeout %v", c.rescueAfter, c.importTimeout)
 	}
-	return nil
+	return c.checkLimits()
 }
 
 // bindServeFlags binds serve's flags, with defaults from BOTPORT_* variables.
@@ -136,15 +144,17 @@ func bindServeFlags(s *settings, c *serveConfig) {
 	s.duration(&c.replicaLease, "replica-lease", replica.DefaultLease, "how long a replica's lease lasts without renewal: the jobs of a dead replica are handed back within it")
 	s.integer(&c.accountImports, "account-imports", 0, "most imports one account runs at once, all replicas together (0: half the live replicas' workers, at least 1; -1: no limit)")
 	s.duration(&c.shutdownGrace, "shutdown-grace", 30*time.Second, "time running imports get to finish on shutdown")
-	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the status request's)")
+	s.str(&c.publicURL, "public-url", "", "scheme and host of export download links (default: the address the status request reached)")
 	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
 	s.duration(&c.exportWait, "export-wait", exporter.DefaultShortWait, "an export expected to take less is finished before its POST is answered (negative: never wait)")
+	bindLimitFlags(s, c)
 }
 
 // defaultServeConfig is serve's configuration with every default, for demo.
 func defaultServeConfig() serveConfig {
 	var c serveConfig
 	bindServeFlags(&settings{fs: pflag.NewFlagSet("defaults", pflag.ContinueOnError), getenv: func(string) string { return "" }}, &c)
+	_ = c.checkLimits() // the defaults parse
 	return c
 }
 
@@ -217,7 +227,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := database.Open(ctx, c.data, c.database)
+	// Earlier releases created files readable by all.
+	if n, err := database.MakePrivate(c.data); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	} else if n > 0 {
+		log.Info("data directory made private to this user", "data", c.data, "changed", n)
+	}
+	st, err := openDatabase(ctx, c.data, c.database, c.keyFile, c.secretKey, log)
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +257,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if err != nil {
 		return nil, err
 	}
+	ln = httpapi.Listen(ln, int(c.maxConns))
 	r.closers = append(r.closers, func() error { _ = ln.Close(); return nil })
 
 	if app, acct, err := (&auth.AppAdmin{Store: st}).FirstStart(ctx); err != nil {
@@ -312,18 +329,29 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	r.jobs = jobs
 
 	r.ready = &atomic.Bool{}
+	var limiter *ratelimit.Limiter
+	if c.rateLimitOn(st.Exclusive) {
+		limiter = ratelimit.New(st, c.rules, nil, log)
+	}
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Publisher: pub, Variables: vars, Logger: log, Ready: r.ready,
-		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, Leeway: c.leeway},
+		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, JTIs: st, Leeway: c.leeway},
 		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
+		Limiter:   limiter, MaxInFlight: int(c.maxRequests),
+		IO: httpapi.IO{Grace: c.ioGrace, MinRate: c.minRate},
 	})
+	// No server-wide read or write timeout: each request gets deadlines by
+	// what it moves (httpapi.IO), so an upload of the largest file over a
+	// slow link completes and a trickle does not. Headers must come within
+	// 10 s, and an idle connection is closed after 2 minutes.
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
 	r.served = make(chan error, 1)
 	go func() { r.served <- r.srv.Serve(ln) }()
 	r.url = "http://" + ln.Addr().String()
 	r.ready.Store(true)
-	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", st.Name, "blob", blob.Redact(c.blobURL))
+	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", st.Name, "blob", blob.Redact(c.blobURL),
+		"rate_limits", limiter != nil)
 	return r, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,7 +47,8 @@ func TestSIGTERMHandsBackToReplica(t *testing.T) {
 		t.Skip("starts server processes")
 	}
 	dbURL := pgtest.URL(t)
-	shared := []string{"--database", dbURL, "--blob", blobtest.S3Bucket(t)}
+	// Replicas share the key that seals the database's secrets.
+	shared := []string{"--database", dbURL, "--blob", blobtest.S3Bucket(t), "--key-file", filepath.Join(t.TempDir(), "secret.key")}
 	a := startProcEnv(t, t.TempDir(), []string{killpoint.Env + "=" + killpoint.Stages}, append(shared, "--shutdown-grace", "1s")...)
 	ca := client.New(a.URL, a.AppID, a.Secret)
 	ctx := context.Background()

@@ -15,7 +15,8 @@ import (
 )
 
 func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var data, dbURL, appID, sub string
+	var sf storeFlags
+	var appID, sub string
 	var ttl time.Duration
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -25,10 +26,9 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 		Args:    cli.NoArgs,
 	}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	dataFlag(s, &data)
-	databaseFlag(s, &dbURL)
+	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&appID, "app", "", "client app id, cs-… (env BOTPORT_APP; required)")
-	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim), not negative; 0 signs a token without exp")
+	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime (exp claim), not negative; 0 signs a token without exp (not for apps that enforce JTI: they get a jti, and at most 1h)")
 	cmd.Flags().StringVar(&sub, "sub", "botport-cli", "sub claim")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token", "appId", "expiresAt"}`)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -45,12 +45,12 @@ func tokenCmd(getenv env, stdout io.Writer) *cobra.Command {
 			return cli.Usage(fmt.Errorf("--ttl %v: must not be negative (0 signs a token without exp)", ttl))
 		}
 		var app *store.App
-		err := withAdmin(cmd.Context(), data, dbURL, func(admin *auth.AppAdmin) (err error) {
+		err := withAdmin(cmd.Context(), sf, func(admin *auth.AppAdmin) (err error) {
 			app, err = admin.App(cmd.Context(), appID)
 			return err
 		})
 		if errors.Is(err, auth.ErrUnknownApp) {
-			return cli.Usage(fmt.Errorf("no app %q in %s", appID, data))
+			return cli.Usage(fmt.Errorf("no app %q in %s", appID, sf.where()))
 		}
 		if err != nil {
 			return err

@@ -147,6 +147,13 @@ func (a *AppAdmin) SetDisabled(ctx context.Context, id string, disabled bool) (*
 	return a.update(ctx, id, func(app *store.App) { app.Disabled = disabled })
 }
 
+// SetEnforceJTI turns the app's JTI enforcement (contract 2.3) on or off
+// and returns the app with its account; servers apply it within their
+// AppCache's recheck interval. An unknown app is ErrUnknownApp.
+func (a *AppAdmin) SetEnforceJTI(ctx context.Context, id string, on bool) (*store.App, *store.Account, error) {
+	return a.update(ctx, id, func(app *store.App) { app.EnforceJTI = on })
+}
+
 func (a *AppAdmin) update(ctx context.Context, id string, change func(*store.App)) (*store.App, *store.Account, error) {
 	app, err := a.App(ctx, id)
 	if err != nil {

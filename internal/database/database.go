@@ -9,14 +9,17 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/botport/botport/internal/keyring"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/store"
+	"github.com/botport/botport/internal/store/sqlstore"
 )
 
 // DB is an open database.
@@ -37,8 +40,41 @@ type DB struct {
 	// Name describes the database for logs, without credentials.
 	Name string
 
+	sql    *sqlstore.DB
 	lock   func() (unlock func(), err error)
 	settle func(ctx context.Context) error
+}
+
+// keyCheckSetting names the sealed value that tells a wrong key at once.
+const keyCheckSetting = "key_check"
+
+// UseKeys gives the store the keys that seal its secrets (client secrets,
+// the download-link signing key), seals the values an older release stored
+// in clear, and opens every sealed value once, so that a process given the
+// wrong key stops here rather than on a client's request. It returns how
+// many values it sealed. Every command that reads or writes apps or
+// settings calls it first. Errors: a value sealed with a key the keyring
+// lacks (keyring.ErrUnknownKey) or that does not open (keyring.ErrCorrupt);
+// faults.
+func (db *DB) UseKeys(ctx context.Context, k *keyring.Keyring) (int, error) {
+	db.sql.Keys = k
+	// A sealed check value, written by the first process that ever gave
+	// the database keys, so that a process with another key fails here even
+	// while the database holds no other secret.
+	if _, err := db.sql.PutSettingIfAbsent(ctx, keyCheckSetting, []byte("botport")); err != nil && !errors.Is(err, keyring.ErrUnknownKey) {
+		return 0, fmt.Errorf("secrets in %s: %w", db.Name, err)
+	}
+	n, err := db.sql.ResealSecrets(ctx, false)
+	if err != nil {
+		return 0, fmt.Errorf("secrets in %s: %w", db.Name, err)
+	}
+	if n > 0 {
+		// SQLite: the WAL frames that held the values in clear are
+		// checkpointed and the file truncated. Best effort: a reader
+		// beside it may hold the WAL a moment longer.
+		_ = db.settle(ctx)
+	}
+	return n, nil
 }
 
 // Open opens PostgreSQL when dbURL is set (postgres:// or postgresql://),

@@ -24,6 +24,7 @@ func OpenPostgres(ctx context.Context, dbURL string) (*DB, error) {
 	}
 	return &DB{
 		Store:  st,
+		sql:    st.DB,
 		Driver: riverdatabasesql.NewWithPgxListener(st.W, st.Pool),
 		Queue:  queue.Config{PollInterval: PostgresPollInterval},
 		Name:   Redact(dbURL),

@@ -36,6 +36,7 @@ func OpenSQLite(ctx context.Context, data string) (*DB, error) {
 	}
 	return &DB{
 		Store:     st,
+		sql:       st,
 		Driver:    riversqlite.New(st.W),
 		Exclusive: true,
 		// River's nightly reindexer knows only PostgreSQL's index names.

@@ -58,7 +58,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &af):
 		ke = af.Answer
-		s.log.InfoContext(r.Context(), "token refused", "request_id", requestID(r), "reason", af.Reason)
+		s.noteRefusal(r.Context(), requestID(r), af)
 	case errors.As(err, &ke):
 	case errors.As(err, &mbe):
 		ke = kore.ErrBodyTooLarge(mbe.Limit)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -115,9 +116,14 @@ func linkQuery(l *exporter.Link) string {
 }
 
 // publicBase is the scheme and host download links start with: the
-// configured public URL, else what this request reached. Forwarding headers
-// are not trusted (any client can send them); a server behind a proxy sets
-// the public URL.
+// configured public URL, else the address and port the request reached on
+// this server (the connection's local address). The Host header is never
+// used, nor forwarding headers: any client can send them, and a link is
+// handed to whoever asked, so a forged Host would send a signed link, and
+// the client's next request for it, to a host of the forger's choosing
+// (through a proxy or a shared cache that does not vary on Host, to
+// somebody else). A server behind a proxy or reached by name sets the
+// public URL.
 func (s *server) publicBase(r *http.Request) string {
 	if s.cfg.PublicURL != "" {
 		return strings.TrimRight(s.cfg.PublicURL, "/")
@@ -126,7 +132,13 @@ func (s *server) publicBase(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if ta, ok := addr.(*net.TCPAddr); ok {
+			return scheme + "://" + net.JoinHostPort(ta.IP.String(), strconv.Itoa(ta.Port))
+		}
+		return scheme + "://" + addr.String()
+	}
+	return scheme + "://localhost" // no connection (a handler called directly)
 }
 
 // exportDownload is GET /bot/export/download/{ber}: authorized by the

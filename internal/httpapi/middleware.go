@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,16 +61,22 @@ func validRequestID(s string) bool {
 	return true
 }
 
-// statusWriter records the status and size of a response for the log.
+// statusWriter records the status and size of a response for the log,
+// and writes it under the write budget (transport.go).
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	rc      *http.ResponseController
+	wb      budget
+	body    *deadlineReader // nil when the request has no body
+	closing bool            // Connection: close was set
+	status  int
+	bytes   int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.refuseEarly(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -78,16 +85,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	n, err := w.ResponseWriter.Write(b)
+	n, err := w.write(b)
 	w.bytes += int64(n)
 	return n, err
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// outer gives every request an id, recovers panics as 500 and logs one line
-// per request. Query strings and headers are never logged: tokens travel in
-// headers, and nothing botport accepts belongs in a log.
+// outer gives every request an id, bounds how slowly its body may be read
+// and its answer written (transport.go), caps the requests in flight,
+// recovers panics as 500 and logs one line per request. Query strings and
+// headers are never logged: tokens travel in headers, and nothing botport
+// accepts belongs in a log.
 func (s *server) outer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -98,7 +107,12 @@ func (s *server) outer(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), keyRequestID, id)
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, rc: http.NewResponseController(w), wb: budget{io: s.cfg.IO}}
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			sw.body = &deadlineReader{ReadCloser: r.Body, rc: sw.rc, b: budget{io: s.cfg.IO}}
+			r.Body = sw.body
+		}
+		defer sw.finish()
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -115,13 +129,28 @@ func (s *server) outer(next http.Handler) http.Handler {
 				attrs = append(attrs, "app", app.app.ID, "account", app.app.AccountID)
 			}
 			// Status polls that succeed are the bulk of the traffic and say
-			// nothing at 3 a.m.: they go to debug; everything else to info.
+			// nothing at 3 a.m.: they go to debug; everything else to info,
+			// except refusals past a few every ten seconds (a flood of bad
+			// tokens, a client over its rate limit, an overload), which the
+			// sampler counts in one line.
 			level := slog.LevelInfo
-			if r.Method == http.MethodGet && sw.status < 400 && strings.HasPrefix(r.URL.Path, "/api/public/bot/import/status/") {
+			switch {
+			case r.Method == http.MethodGet && sw.status < 400 && strings.HasPrefix(r.URL.Path, "/api/public/bot/import/status/"):
 				level = slog.LevelDebug
+			case sw.status == http.StatusUnauthorized || sw.status == http.StatusTooManyRequests || sw.status == http.StatusServiceUnavailable:
+				if !s.refused.admit(strconv.Itoa(sw.status)) {
+					level = slog.LevelDebug
+				}
 			}
 			s.log.Log(ctx, level, "request", attrs...)
 		}()
+		if r.URL.Path != "/healthz" {
+			if !s.admit() {
+				s.overloaded(sw)
+				return
+			}
+			defer s.release()
+		}
 		ctx = context.WithValue(ctx, keyApp, &appBox{})
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
@@ -134,11 +163,15 @@ type appBox struct{ app *store.App }
 // writeError.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, app *store.App) error
 
-// authed checks credentials before any body byte is read, then the scope.
-func (s *server) authed(scope string, h handlerFunc) http.HandlerFunc {
+// authed checks credentials before any body byte is read, then the scope,
+// then the rate limit (contract 1.6), and runs h.
+func (s *server) authed(scope string, l limit, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token := auth.Token(r.Header.Get("auth"), r.Header.Get("Authorization"))
-		app, err := s.cfg.Verifier.Verify(r.Context(), token)
+		token, err := auth.TokenFrom(r.Header)
+		var app *store.App
+		if err == nil {
+			app, err = s.cfg.Verifier.Verify(r.Context(), token)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -148,6 +181,10 @@ func (s *server) authed(scope string, h handlerFunc) http.HandlerFunc {
 		}
 		if !app.HasScope(scope) {
 			s.writeError(w, r, kore.ErrScope)
+			return
+		}
+		if err := s.rateLimit(w, r, app, l); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		if err := h(w, r, app); err != nil {

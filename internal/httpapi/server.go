@@ -18,6 +18,7 @@ import (
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/publish"
+	"github.com/botport/botport/internal/ratelimit"
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/upload"
 	"github.com/botport/botport/internal/variables"
@@ -47,8 +48,17 @@ type Config struct {
 	BodyLimit   int64        // bytes of any other body (default 1 MiB)
 	Ready       *atomic.Bool // /healthz answers 200 once set; nil means ready
 	// PublicURL is the scheme and host (and path prefix, if any) download
-	// links start with; "" uses the status request's own scheme and host.
+	// links start with; "" uses the address the status request reached
+	// (see publicBase).
 	PublicURL string
+
+	// Limiter applies the rate limits (contract section 6); nil: none.
+	Limiter *ratelimit.Limiter
+	// IO bounds how slowly bodies are read and answers written.
+	IO IO
+	// MaxInFlight caps the requests being handled at once; over it, 503
+	// with Retry-After. 0: no cap.
+	MaxInFlight int
 }
 
 type server struct {
@@ -56,6 +66,11 @@ type server struct {
 	log     *slog.Logger
 	uploads *upload.Service
 	docs    *docCache
+	// refusals samples the log of refused tokens, refused the access log
+	// lines of refused requests (401, 429, 503): floods of them must not
+	// flood the log.
+	refusals, refused *sampler
+	inFlight          atomic.Int64
 }
 
 // NewServer returns the HTTP handler of the whole API.
@@ -75,7 +90,10 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Uploads == nil {
 		cfg.Uploads = &upload.Service{Files: cfg.Store, Blobs: cfg.Blobs, Now: cfg.Now, Logger: cfg.Logger}
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute)}
+	cfg.IO = cfg.IO.withDefaults()
+	s := &server{cfg: cfg, log: cfg.Logger, uploads: cfg.Uploads, docs: newDocCache(64<<20, 5*time.Minute),
+		refusals: newSampler(cfg.Logger, cfg.Now, "token refusals not logged one by one"),
+		refused:  newSampler(cfg.Logger, cfg.Now, "refused requests logged at debug level only")}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return s.outer(canonical(mux))

@@ -54,8 +54,9 @@ type Store interface {
 	// CreateApp stores a new app. Errors: faults only (an id already taken
 	// is a constraint fault).
 	CreateApp(ctx context.Context, app *App) error
-	// App returns an app by id, whatever its account (tokens name it).
-	// Errors: ErrNotFound.
+	// App returns an app by id, whatever its account (tokens name it),
+	// its secret opened. Errors: ErrNotFound; a secret that does not open
+	// with the store's keys (keyring.ErrUnknownKey, keyring.ErrCorrupt).
 	App(ctx context.Context, id string) (*App, error)
 	// Apps lists an account's apps by creation time. Errors: faults only.
 	Apps(ctx context.Context, accountID string) ([]*App, error)
@@ -314,13 +315,45 @@ type Store interface {
 	// versions stay. Errors: faults only.
 	DeleteFinishedPublishes(ctx context.Context, cutoff time.Time, limit int) (int, error)
 
-	// Setting returns a small server-wide value (signing keys). Errors:
-	// ErrNotFound.
+	// Setting returns a small server-wide value (signing keys). Settings,
+	// like apps' secrets, are sealed at rest when the store has keys.
+	// Errors: ErrNotFound; a sealed value that does not open with the
+	// store's keys.
 	Setting(ctx context.Context, key string) ([]byte, error)
 	// PutSettingIfAbsent stores value under key unless a value is there,
 	// and returns the value that is: replicas racing to create a key agree
 	// on it. Errors: faults only.
 	PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error)
+
+	// ResealSecrets seals every secret the store holds in clear (apps'
+	// client secrets, settings' values, as written before secrets were
+	// sealed) and, when all is set, seals again with the store's first key
+	// every value sealed with another (a key rotation). It opens every
+	// sealed value on the way and returns how many values it rewrote, in
+	// one transaction. Errors: a value that does not open with the store's
+	// keys (keyring.ErrUnknownKey: the process has another key than the one
+	// that sealed it; keyring.ErrCorrupt), nothing changed; faults.
+	ResealSecrets(ctx context.Context, all bool) (int, error)
+
+	// UseJTI records that a token of the app with this jti was accepted,
+	// until expires, and reports whether the jti was fresh: false when a
+	// token of the app used it before and its record has not expired at
+	// now (a replay). Errors: faults only.
+	UseJTI(ctx context.Context, appID, jti string, expires, now time.Time) (fresh bool, err error)
+	// DeleteExpiredJTIs removes up to limit jti records that expired before
+	// now and returns how many. Errors: faults only.
+	DeleteExpiredJTIs(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// UpdateRateBucket calls fn with the state of the rate-limit bucket key
+	// (empty for a new bucket) and, when fn says write, stores the state it
+	// returns with its expiry, in one transaction that holds the bucket:
+	// calls for one bucket, from any process, run one after another. fn
+	// must not block. Errors: fn's error, as is (nothing is written);
+	// faults.
+	UpdateRateBucket(ctx context.Context, key string, fn func(state []byte) (next []byte, expires time.Time, write bool, err error)) error
+	// DeleteExpiredRateBuckets removes up to limit buckets whose expiry is
+	// before now and returns how many. Errors: faults only.
+	DeleteExpiredRateBuckets(ctx context.Context, now time.Time, limit int) (int, error)
 
 	// Close closes the database. Errors: faults only.
 	Close() error

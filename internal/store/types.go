@@ -18,12 +18,12 @@ type App struct {
 	ID         string // cs-<uuid>
 	AccountID  string
 	Name       string
-	Secret     string // HMAC key, used as its UTF-8 bytes
+	Secret     string // HMAC key, used as its UTF-8 bytes; sealed at rest by the store
 	Algorithm  string // HS256 or HS512
 	Scopes     []string
 	UserID     string // u-<uuid>: createdBy of everything the app starts
 	Disabled   bool
-	EnforceJTI bool // JTI rules (contract 2.3); enforced by a later release
+	EnforceJTI bool // JTI rules (contract 2.3), enforced by auth.Verifier
 	CreatedOn  time.Time
 }
 

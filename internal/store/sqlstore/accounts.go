@@ -47,14 +47,21 @@ func (db *DB) accountBy(ctx context.Context, q *sql.DB, where string, arg any) (
 
 const appColumns = `id, account_id, name, secret, algorithm, scopes, user_id, disabled, enforce_jti, created_on`
 
-func scanApp(row interface{ Scan(...any) error }) (*store.App, error) {
+// scanApp reads an app row, opening its sealed secret.
+func (db *DB) scanApp(row interface{ Scan(...any) error }) (*store.App, error) {
 	var a store.App
 	var scopes string
+	var secret []byte
 	var created int64
-	if err := row.Scan(&a.ID, &a.AccountID, &a.Name, &a.Secret, &a.Algorithm, &scopes, &a.UserID,
+	if err := row.Scan(&a.ID, &a.AccountID, &a.Name, &secret, &a.Algorithm, &scopes, &a.UserID,
 		&a.Disabled, &a.EnforceJTI, &created); err != nil {
 		return nil, notFound(err)
 	}
+	plain, err := db.open(secret, appSecretPlace(a.ID))
+	if err != nil {
+		return nil, fmt.Errorf("app %s secret: %w", a.ID, err)
+	}
+	a.Secret = string(plain)
 	a.Scopes = strings.Fields(scopes)
 	a.CreatedOn = fromMS(created)
 	return &a, nil
@@ -65,9 +72,13 @@ const bumpApps = `INSERT INTO generations (name, n) VALUES ('apps', 1) ON CONFLI
 
 // CreateApp implements store.Store.
 func (db *DB) CreateApp(ctx context.Context, a *store.App) error {
+	secret, err := db.seal([]byte(a.Secret), appSecretPlace(a.ID))
+	if err != nil {
+		return fmt.Errorf("create app: %w", err)
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			a.ID, a.AccountID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.UserID,
+			a.ID, a.AccountID, a.Name, string(secret), a.Algorithm, strings.Join(a.Scopes, " "), a.UserID,
 			a.Disabled, a.EnforceJTI, ms(a.CreatedOn))
 		if err == nil {
 			_, err = tx.ExecContext(ctx, bumpApps)
@@ -91,7 +102,7 @@ func (db *DB) AppsGeneration(ctx context.Context) (int64, error) {
 
 // App implements store.Store.
 func (db *DB) App(ctx context.Context, id string) (*store.App, error) {
-	return scanApp(db.R.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps WHERE id = $1`, id))
+	return db.scanApp(db.R.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps WHERE id = $1`, id))
 }
 
 // Apps implements store.Store.
@@ -103,7 +114,7 @@ func (db *DB) Apps(ctx context.Context, accountID string) ([]*store.App, error) 
 	defer rows.Close()
 	var apps []*store.App
 	for rows.Next() {
-		a, err := scanApp(rows)
+		a, err := db.scanApp(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -114,9 +125,13 @@ func (db *DB) Apps(ctx context.Context, accountID string) ([]*store.App, error) 
 
 // UpdateApp implements store.Store: name, secret, algorithm, scopes and flags.
 func (db *DB) UpdateApp(ctx context.Context, a *store.App) error {
+	secret, err := db.seal([]byte(a.Secret), appSecretPlace(a.ID))
+	if err != nil {
+		return fmt.Errorf("update app: %w", err)
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE apps SET name = $2, secret = $3, algorithm = $4, scopes = $5, disabled = $6, enforce_jti = $7 WHERE id = $1`,
-			a.ID, a.Name, a.Secret, a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI)
+			a.ID, a.Name, string(secret), a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI)
 		if err != nil {
 			return fmt.Errorf("update app: %w", err)
 		}
@@ -137,20 +152,37 @@ func (db *DB) CountApps(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Setting implements store.Store.
+// Setting implements store.Store. Settings hold secrets (signing keys):
+// they are sealed at rest.
 func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
-	return v, notFound(err)
+	if err := db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v); err != nil {
+		return nil, notFound(err)
+	}
+	return db.openSetting(key, v)
 }
 
 // PutSettingIfAbsent implements store.Store: the first value written wins and
 // is returned, so replicas racing to create a key agree on it.
 func (db *DB) PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error) {
-	if _, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, bytesArg(value)); err != nil {
+	sealed, err := db.seal(value, settingPlace(key))
+	if err != nil {
+		return nil, fmt.Errorf("put setting: %w", err)
+	}
+	if _, err := db.W.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, bytesArg(sealed)); err != nil {
 		return nil, fmt.Errorf("put setting: %w", err)
 	}
 	var v []byte
-	err := db.W.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
-	return v, notFound(err)
+	if err := db.W.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v); err != nil {
+		return nil, notFound(err)
+	}
+	return db.openSetting(key, v)
+}
+
+func (db *DB) openSetting(key string, stored []byte) ([]byte, error) {
+	v, err := db.open(stored, settingPlace(key))
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botport/botport/internal/keyring"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -38,6 +39,11 @@ type DB struct {
 	NowMS string
 	// OnClose runs after both pools are closed.
 	OnClose func() error
+	// Keys seal the secrets the store keeps (apps' client secrets, settings'
+	// values). Without keys, secrets are written as given: only tests open
+	// stores so; every botport command sets them (database.DB.UseKeys)
+	// before it reads or writes a secret.
+	Keys *keyring.Keyring
 }
 
 var _ store.Store = (*DB)(nil)

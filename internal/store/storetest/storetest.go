@@ -35,7 +35,8 @@ import (
 // with t.Cleanup.
 type opener = func(t *testing.T) store.Store
 
-// Run runs the whole suite against the stores that open returns. Each
+// Run runs the whole suite against the stores that open returns. The
+// stores must have keys to seal secrets with (the Secrets group reseals). Each
 // behaviour group is a subtest, and each test in a group opens its own store
 // and runs in parallel with the others of its group.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
@@ -63,6 +64,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Slots", testSlots},
 		{"ImportQueue", testImportQueue},
 		{"Publishes", testPublishes},
+		{"Secrets", testSecrets},
+		{"JTIs", testJTIs},
+		{"RateBuckets", testRateBuckets},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
