@@ -10,14 +10,15 @@ import (
 // routes is the whole API at a glance.
 func (s *server) routes(mux *http.ServeMux) {
 	const p = "/api/public"
-	s.route(mux, "POST", p+"/uploadfile", s.authed(auth.ScopeImport, s.uploadFile))
-	s.route(mux, "POST", p+"/bot/import", s.authed(auth.ScopeImport, s.importNew))
-	s.route(mux, "POST", p+"/bot/{botId}/import", s.authed(auth.ScopeImport, s.importExisting))
+	// s.idempotent: the POST honours Idempotency-Key (idempotency.go).
+	s.route(mux, "POST", p+"/uploadfile", s.authed(auth.ScopeImport, s.idempotent(s.uploadFile)))
+	s.route(mux, "POST", p+"/bot/import", s.authed(auth.ScopeImport, s.idempotent(s.importNew)))
+	s.route(mux, "POST", p+"/bot/{botId}/import", s.authed(auth.ScopeImport, s.idempotent(s.importExisting)))
 	s.route(mux, "GET", p+"/bot/import/status/{bir}", s.authed(auth.ScopeImport, s.importStatus))
-	s.route(mux, "POST", p+"/bot/{botId}/import/botfunctions", s.authed(auth.ScopeImport, s.importFunctions))
+	s.route(mux, "POST", p+"/bot/{botId}/import/botfunctions", s.authed(auth.ScopeImport, s.idempotent(s.importFunctions)))
 	s.route(mux, "GET", p+"/bots", s.authed(auth.ScopeImport, s.listBots))
 	if s.cfg.Exporter != nil {
-		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, s.exportStart))
+		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, s.idempotent(s.exportStart)))
 		s.route(mux, "GET", p+"/bot/{botId}/export/status", s.authed(auth.ScopeExport, s.exportStatus))
 		// No credentials: the link's signature is the authorization.
 		s.route(mux, "GET", downloadPath+"{ber}", s.exportDownload) // the path links are built with
@@ -27,6 +28,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	const b = "/api/botport"
 	s.route(mux, "GET", b+"/bots/{botId}/versions", s.authed(auth.ScopeImport, s.listVersions))
 	s.route(mux, "POST", b+"/bots/{botId}/versions/{version}/restore", s.authed(auth.ScopeImport, s.restoreVersion))
+	s.route(mux, "GET", b+"/imports", s.authed(auth.ScopeImport, s.listImports))
+	s.route(mux, "POST", b+"/imports/{bir}/cancel", s.authed(auth.ScopeImport, s.cancelImport))
+	s.route(mux, "GET", b+"/imports/{bir}/events", s.authed(auth.ScopeImport, s.importEvents))
+	if s.cfg.Exporter != nil {
+		s.route(mux, "GET", b+"/exports", s.authed(auth.ScopeExport, s.listExports))
+	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })
