@@ -11,18 +11,6 @@ import (
 	"github.com/botport/botport/internal/store"
 )
 
-// cancelImport is POST /api/botport/imports/{bir}/cancel (botport
-// extension): 200 with the status document, final unless the running
-// import did not stop within the importer's wait.
-func (s *server) cancelImport(w http.ResponseWriter, r *http.Request, app *store.App) error {
-	doc, err := s.cfg.Importer.Cancel(r.Context(), app, r.PathValue("bir"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, doc)
-	return nil
-}
-
 // The event stream's timing. Every stream polls the store (one indexed row
 // read, without the document unless its revision moved), so it works on
 // every replica whatever wrote the import; changes within one interval
