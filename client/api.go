@@ -30,15 +30,17 @@ type UploadOptions struct {
 	Progress func(sent int64)
 }
 
-// UploadFile uploads a local file.
-func (c *Client) UploadFile(ctx context.Context, path string, progress func(sent int64)) (*Upload, error) {
+// UploadFile uploads a local file. opts: WithIdempotencyKey.
+func (c *Client) UploadFile(ctx context.Context, path string, progress func(sent int64), opts ...CallOption) (*Upload, error) {
 	return c.Upload(ctx, func() (io.ReadCloser, error) { return os.Open(path) },
-		UploadOptions{FileName: filepath.Base(path), Progress: progress})
+		UploadOptions{FileName: filepath.Base(path), Progress: progress}, opts...)
 }
 
 // Upload streams one file to POST /api/public/uploadfile. open is called for
-// each attempt.
-func (c *Client) Upload(ctx context.Context, open func() (io.ReadCloser, error), o UploadOptions) (*Upload, error) {
+// each attempt; every attempt sends the same form (one boundary), so an
+// attempt repeated under an idempotency key matches the first. opts:
+// WithIdempotencyKey.
+func (c *Client) Upload(ctx context.Context, open func() (io.ReadCloser, error), o UploadOptions, opts ...CallOption) (*Upload, error) {
 	if o.FileName == "" {
 		o.FileName = "file"
 	}
@@ -80,7 +82,7 @@ func (c *Client) Upload(ctx context.Context, open func() (io.ReadCloser, error),
 			}()
 			return pr, nil
 		},
-	}, &out)
+	}.with(opts), &out)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +151,7 @@ type Status struct {
 	Message       string         `json:"message,omitempty"`
 	Summary       *Summary       `json:"summary,omitempty"`
 	DryRun        bool           `json:"dryRun,omitempty"`
+	Cancelled     bool           `json:"cancelled,omitempty"` // ended by a cancel (botport extension)
 	Changes       []Change       `json:"changes,omitempty"`
 	ChangeSummary *ChangeSummary `json:"changeSummary,omitempty"`
 	// Queue says why a pending import waits (botport extension): absent
@@ -234,20 +237,22 @@ type Change struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// ImportNew starts an import as a new bot.
-func (c *Client) ImportNew(ctx context.Context, req ImportRequest) (*Status, error) {
+// ImportNew starts an import as a new bot. opts: WithIdempotencyKey.
+func (c *Client) ImportNew(ctx context.Context, req ImportRequest, opts ...CallOption) (*Status, error) {
 	var out Status
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/public/bot/import", contentType: "application/json", body: jsonBody(req)}, &out); err != nil {
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/public/bot/import", contentType: "application/json",
+		body: jsonBody(req)}.with(opts), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// ImportInto starts an import into an existing bot.
-func (c *Client) ImportInto(ctx context.Context, botID string, req ImportRequest) (*Status, error) {
+// ImportInto starts an import into an existing bot. opts:
+// WithIdempotencyKey.
+func (c *Client) ImportInto(ctx context.Context, botID string, req ImportRequest, opts ...CallOption) (*Status, error) {
 	var out Status
 	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/public/bot/" + url.PathEscape(botID) + "/import",
-		contentType: "application/json", body: jsonBody(req)}, &out); err != nil {
+		contentType: "application/json", body: jsonBody(req)}.with(opts), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -375,10 +380,11 @@ type FunctionsResult struct {
 }
 
 // ImportFunctions writes bot-functions scripts into a bot (synchronous).
-func (c *Client) ImportFunctions(ctx context.Context, botID string, fns []Function) (*FunctionsResult, error) {
+// opts: WithIdempotencyKey.
+func (c *Client) ImportFunctions(ctx context.Context, botID string, fns []Function, opts ...CallOption) (*FunctionsResult, error) {
 	var out FunctionsResult
 	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/public/bot/" + url.PathEscape(botID) + "/import/botfunctions",
-		contentType: "application/json", body: jsonBody(fns), idempotent: true}, &out); err != nil {
+		contentType: "application/json", body: jsonBody(fns), idempotent: true}.with(opts), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

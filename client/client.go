@@ -134,7 +134,34 @@ type request struct {
 	notModified *bool
 	etag        *string // receives the answer's ETag
 	body        func() (io.Reader, error)
-	idempotent  bool // safe to retry after the request may have reached the server
+	idempotent  bool   // safe to retry after the request may have reached the server
+	idemKey     string // Idempotency-Key header, when set (WithIdempotencyKey)
+}
+
+// CallOption changes one call (WithIdempotencyKey).
+type CallOption func(*request)
+
+// WithIdempotencyKey sends the call with an Idempotency-Key header (the
+// IETF draft; botport honours it on every POST that creates something):
+// the server runs the request once per app and key and answers a repeat of
+// it within 24 hours with the first answer (the same _id), so the call is
+// retried after connection errors and 5xx answers like a GET, and after a
+// 409 that says the first request is still in flight. The same key with
+// another request is refused (422). key is 1 to 255 printable ASCII
+// characters; NewIdempotencyKey makes one.
+func WithIdempotencyKey(key string) CallOption {
+	return func(r *request) { r.idemKey, r.idempotent = key, true }
+}
+
+// NewIdempotencyKey returns a random key for WithIdempotencyKey.
+func NewIdempotencyKey() string { return crand.Text() }
+
+// with applies opts to req.
+func (req request) with(opts []CallOption) request {
+	for _, o := range opts {
+		o(&req)
+	}
+	return req
 }
 
 // do sends req with retries and decodes a 200 answer into out.
@@ -156,7 +183,7 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		if err == nil {
 			return nil
 		}
-		wait, retry := c.retryable(err, req.idempotent)
+		wait, retry := c.retryable(err, req.idempotent, req.idemKey != "")
 		if !retry || attempt >= retries {
 			return err
 		}
@@ -180,8 +207,10 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 
 // retryable decides whether err deserves another attempt: 429 and 5xx
 // answers, and connection errors. A POST that may have been received is only
-// retried when the server answered 429 or 503 (it did not act on it).
-func (c *Client) retryable(err error, idempotent bool) (time.Duration, bool) {
+// retried when the server answered 429 or 503 (it did not act on it), or
+// when it carries an idempotency key (keyed): then also after a 409 with
+// Retry-After (the first request with the key is still in flight).
+func (c *Client) retryable(err error, idempotent, keyed bool) (time.Duration, bool) {
 	var e *Error
 	if errors.As(err, &e) {
 		switch {
@@ -189,6 +218,8 @@ func (c *Client) retryable(err error, idempotent bool) (time.Duration, bool) {
 			return e.RetryAfter, true
 		case e.StatusCode >= 500:
 			return 0, idempotent
+		case e.StatusCode == http.StatusConflict && keyed && e.RetryAfter > 0:
+			return e.RetryAfter, true
 		}
 		return 0, false
 	}
@@ -231,6 +262,9 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	if req.contentType != "" {
 		hr.Header.Set("Content-Type", req.contentType)
 	}
+	if req.idemKey != "" {
+		hr.Header.Set("Idempotency-Key", req.idemKey)
+	}
 	for k, vs := range req.header {
 		hr.Header[k] = vs
 	}
@@ -257,18 +291,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return nil
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := &Error{StatusCode: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
-		var env struct {
-			Errors []struct {
-				Msg  string `json:"msg"`
-				Code int    `json:"code"`
-			} `json:"errors"`
-		}
-		if json.Unmarshal(data, &env) == nil && len(env.Errors) > 0 {
-			e.Msg, e.Code = env.Errors[0].Msg, env.Errors[0].Code
-		}
-		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
-		return e
+		return apiError(resp, data)
 	}
 	if out == nil {
 		return nil
@@ -300,6 +323,23 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+// apiError is a non-200 answer as an *Error: the envelope's message and
+// code when the body holds one, and Retry-After.
+func apiError(resp *http.Response, data []byte) *Error {
+	e := &Error{StatusCode: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
+	var env struct {
+		Errors []struct {
+			Msg  string `json:"msg"`
+			Code int    `json:"code"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(data, &env) == nil && len(env.Errors) > 0 {
+		e.Msg, e.Code = env.Errors[0].Msg, env.Errors[0].Code
+	}
+	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return e
 }
 
 func isDialError(err error) bool {

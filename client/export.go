@@ -2,12 +2,10 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -78,11 +76,11 @@ func (s *ExportStatus) Done() bool {
 	return s.Status == "success" || s.Status == "failure" || s.Status == "failed"
 }
 
-// Export starts an export of a bot.
-func (c *Client) Export(ctx context.Context, botID string, req ExportRequest) (*ExportStatus, error) {
+// Export starts an export of a bot. opts: WithIdempotencyKey.
+func (c *Client) Export(ctx context.Context, botID string, req ExportRequest, opts ...CallOption) (*ExportStatus, error) {
 	var out ExportStatus
 	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/public/bot/" + url.PathEscape(botID) + "/export",
-		contentType: "application/json", body: jsonBody(req)}, &out); err != nil {
+		contentType: "application/json", body: jsonBody(req)}.with(opts), &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -151,7 +149,7 @@ func (c *Client) Download(ctx context.Context, downloadURL string, w io.Writer) 
 			}
 			return d, err
 		}
-		wait, retry := c.retryable(err, true)
+		wait, retry := c.retryable(err, true, false)
 		if !retry || attempt >= retries {
 			return nil, err
 		}
@@ -193,18 +191,5 @@ func (c *Client) get(ctx context.Context, u string) (*http.Response, error) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	e := &Error{StatusCode: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
-	var env struct {
-		Errors []struct {
-			Msg  string `json:"msg"`
-			Code int    `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(data, &env) == nil && len(env.Errors) > 0 {
-		e.Msg, e.Code = env.Errors[0].Msg, env.Errors[0].Code
-	}
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
-		e.RetryAfter = time.Duration(s) * time.Second
-	}
-	return nil, e
+	return nil, apiError(resp, data)
 }

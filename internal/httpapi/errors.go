@@ -35,8 +35,15 @@ var answers = map[string]answer{
 	kore.ERATELIMIT:           {http.StatusTooManyRequests, 429},
 	kore.EBUSY:                {http.StatusConflict, 409},
 	kore.ENOTPUBLISHED:        {http.StatusBadRequest, 400},
+	kore.EENDED:               {http.StatusConflict, 409},
+	kore.EINFLIGHT:            {http.StatusConflict, 409},
+	kore.EKEYREUSED:           {http.StatusUnprocessableEntity, 422},
 	kore.EINTERNAL:            {http.StatusInternalServerError, 500},
 }
+
+// retryLater lists the codes whose answers carry Retry-After: the same
+// request succeeds later. (An import that has ended, also 409, does not.)
+var retryLater = map[string]bool{kore.ERATELIMIT: true, kore.EBUSY: true, kore.EINFLIGHT: true}
 
 // envelope is the platform's error body.
 type envelope struct {
@@ -77,15 +84,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeKoreError sends ke in the envelope with the status its code maps to;
-// rate-limit and busy answers carry Retry-After (1 s unless the handler set
-// one).
-// A code missing from the table is answered 500.
+// the answers a client should send again later (rate limits, a busy bot, an
+// idempotent request in flight) carry Retry-After (1 s unless the handler
+// set one). A code missing from the table is answered 500.
 func writeKoreError(w http.ResponseWriter, ke *kore.Error) {
 	a, ok := answers[ke.Code]
 	if !ok {
 		ke, a = kore.ErrInternal, answers[kore.EINTERNAL]
 	}
-	if (a.status == http.StatusTooManyRequests || a.status == http.StatusConflict) && w.Header().Get("Retry-After") == "" {
+	if retryLater[ke.Code] && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, a.status, kore.Encode(envelope{Errors: [1]envelopeItem{{Msg: ke.Msg, Code: a.code}}}))

@@ -61,6 +61,11 @@ func TestErrorAnswers(t *testing.T) {
 		{kore.ErrBodyTooLarge(4096), 413, `{"errors":[{"msg":"Request body too large: the limit is 4096 bytes","code":413}]}`},
 		{kore.ErrRateMinute, 429, `{"errors":[{"msg":"You've exceeded the per-minute rate limit. Please wait for sometime before retrying.","code":429}]}`},
 		{kore.ErrRateHour, 429, `{"errors":[{"msg":"You've exceeded the hourly rate limit. Please wait for sometime before retrying.","code":429}]}`},
+		{kore.ErrBusy, 409, `{"errors":[{"msg":"The bot is being changed by an import; retry shortly","code":409}]}`},
+		{kore.ErrImportEnded, 409, `{"errors":[{"msg":"Import already ended","code":409}]}`},
+		{kore.ErrKeyInFlight, 409, `{"errors":[{"msg":"A request with this Idempotency-Key is still being processed; retry shortly","code":409}]}`},
+		{kore.ErrKeyReused, 422, `{"errors":[{"msg":"This Idempotency-Key was used with a different request","code":422}]}`},
+		{kore.ErrIdempotencyKey, 412, `{"errors":[{"msg":"Invalid Idempotency-Key: 1 to 255 printable ASCII characters","code":412}]}`},
 		{kore.ErrInternal, 500, `{"errors":[{"msg":"Internal Server Error","code":500}]}`},
 		// Not from the catalogue: wrapped refusals keep their answer; faults
 		// and unknown codes are 500 without detail.
@@ -81,7 +86,9 @@ func TestErrorAnswers(t *testing.T) {
 			if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if ra := w.Header().Get("Retry-After"); (tt.status == 429) != (ra == "1") {
+			var ke *kore.Error
+			later := errors.As(tt.err, &ke) && (ke.Code == kore.ERATELIMIT || ke.Code == kore.EBUSY || ke.Code == kore.EINFLIGHT)
+			if ra := w.Header().Get("Retry-After"); later != (ra == "1") {
 				t.Errorf("Retry-After %q on a %d", ra, tt.status)
 			}
 			if tt.status == 500 && tt.err != kore.ErrInternal && !bytes.Contains(logs.Bytes(), []byte("level=ERROR")) {

@@ -11,22 +11,23 @@ import (
 func (s *server) routes(mux *http.ServeMux) {
 	const p = "/api/public"
 	// Each authenticated route: its scope, its rate limit (level and bucket,
-	// contract section 4), its handler.
-	s.route(mux, "POST", p+"/uploadfile", s.authed(auth.ScopeImport, byApp("upload"), s.uploadFile))
-	s.route(mux, "POST", p+"/bot/import", s.authed(auth.ScopeImport, byApp("import"), s.importNew))
-	s.route(mux, "POST", p+"/bot/{botId}/import", s.authed(auth.ScopeImport, byBot("import"), s.importExisting))
+	// contract section 4), its handler; s.idempotent: the POST honours
+	// Idempotency-Key (idempotency.go).
+	s.route(mux, "POST", p+"/uploadfile", s.authed(auth.ScopeImport, byApp("upload"), s.idempotent(s.uploadFile)))
+	s.route(mux, "POST", p+"/bot/import", s.authed(auth.ScopeImport, byApp("import"), s.idempotent(s.importNew)))
+	s.route(mux, "POST", p+"/bot/{botId}/import", s.authed(auth.ScopeImport, byBot("import"), s.idempotent(s.importExisting)))
 	s.route(mux, "GET", p+"/bot/import/status/{bir}", s.authed(auth.ScopeImport, byImport("import-status"), s.importStatus))
-	s.route(mux, "POST", p+"/bot/{botId}/import/botfunctions", s.authed(auth.ScopeImport, byBot("botfunctions"), s.importFunctions))
+	s.route(mux, "POST", p+"/bot/{botId}/import/botfunctions", s.authed(auth.ScopeImport, byBot("botfunctions"), s.idempotent(s.importFunctions)))
 	s.route(mux, "GET", p+"/bots", s.authed(auth.ScopeImport, byAccount("bots"), s.listBots))
 	if s.cfg.Exporter != nil {
-		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, byBot("export"), s.exportStart))
+		s.route(mux, "POST", p+"/bot/{botId}/export", s.authed(auth.ScopeExport, byBot("export"), s.idempotent(s.exportStart)))
 		s.route(mux, "GET", p+"/bot/{botId}/export/status", s.authed(auth.ScopeExport, byLatestExport("export-status"), s.exportStatus))
 		// No credentials and no rate limit: the link's signature is the
 		// authorization.
 		s.route(mux, "GET", downloadPath+"{ber}", s.exportDownload) // the path links are built with
 	}
 	if s.cfg.Publisher != nil {
-		s.route(mux, "POST", p+"/bot/{botId}/publish", s.authed(auth.ScopePublish, byBot("publish"), s.publishStart))
+		s.route(mux, "POST", p+"/bot/{botId}/publish", s.authed(auth.ScopePublish, byBot("publish"), s.idempotent(s.publishStart)))
 		s.route(mux, "GET", p+"/bot/{botId}/publish/status", s.authed(auth.ScopePublish, byLatestPublish("publish-status"), s.publishStatus))
 	}
 	if s.cfg.Variables != nil {
@@ -34,7 +35,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		// (version 1.x), by bot and by its older name, stream.
 		for _, b := range []string{"/api/{version}/public/builder/bot/{botId}", "/api/{version}/public/builder/stream/{botId}"} {
 			s.builderRoute(mux, "POST", b+"/variables/export", s.authed(auth.ScopeVariables, byBot("variables-export"), s.variablesExport))
-			s.builderRoute(mux, "POST", b+"/variables/import", s.authed(auth.ScopeVariables, byBot("variables-import"), s.variablesImport))
+			s.builderRoute(mux, "POST", b+"/variables/import", s.authed(auth.ScopeVariables, byBot("variables-import"), s.idempotent(s.variablesImport)))
 		}
 	}
 
@@ -43,6 +44,12 @@ func (s *server) routes(mux *http.ServeMux) {
 	const b = "/api/botport"
 	s.route(mux, "GET", b+"/bots/{botId}/versions", s.authed(auth.ScopeImport, byBot("versions"), s.listVersions))
 	s.route(mux, "POST", b+"/bots/{botId}/versions/{version}/restore", s.authed(auth.ScopeImport, byBot("restore"), s.restoreVersion))
+	s.route(mux, "GET", b+"/imports", s.authed(auth.ScopeImport, byAccount("imports"), s.listImports))
+	s.route(mux, "POST", b+"/imports/{bir}/cancel", s.authed(auth.ScopeImport, byImport("cancel"), s.cancelImport))
+	s.route(mux, "GET", b+"/imports/{bir}/events", s.authed(auth.ScopeImport, byImport("import-events"), s.importEvents))
+	if s.cfg.Exporter != nil {
+		s.route(mux, "GET", b+"/exports", s.authed(auth.ScopeExport, byAccount("exports"), s.listExports))
+	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })

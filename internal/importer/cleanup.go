@@ -11,7 +11,8 @@ import (
 // retention and the staged data no import will commit: versions left
 // staged by a writer that ended, and record bodies no record refers to (a
 // failed or dry-run import's, which may hold the env secrets of a refused
-// upload). Expired uploads are the upload service's (upload.CleanupArgs).
+// upload); and idempotency keys past their 24 hours. Expired uploads are
+// the upload service's (upload.CleanupArgs).
 type CleanupArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -65,8 +66,15 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 			break
 		}
 	}
-	if n > 0 || staged > 0 || bodies > 0 {
-		w.s.log.InfoContext(ctx, "import cleanup", "old_imports", n, "abandoned_versions", staged, "orphan_bodies", bodies)
+	// Idempotency keys of requests that created something (imports
+	// among them) are kept 24 hours.
+	keys, err := st.DeleteExpiredIdempotencyKeys(ctx, now, 10*cleanupBatch)
+	if err != nil {
+		return err
+	}
+	if n > 0 || staged > 0 || bodies > 0 || keys > 0 {
+		w.s.log.InfoContext(ctx, "import cleanup", "old_imports", n, "abandoned_versions", staged, "orphan_bodies", bodies,
+			"idempotency_keys", keys)
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ type Doc struct {
 	Message       string         `json:"message,omitempty"`
 	Summary       *Summary       `json:"summary,omitempty"`
 	DryRun        bool           `json:"dryRun,omitempty"`
+	Cancelled     bool           `json:"cancelled,omitempty"`
 	Changes       []Change       `json:"changes,omitempty"`
 	ChangeSummary *ChangeSummary `json:"changeSummary,omitempty"`
 }

@@ -41,6 +41,11 @@ type Store interface {
 	CreateImport(ctx context.Context, imp *store.Import, limit int, enqueue store.Enqueue) error
 	Import(ctx context.Context, accountID, id string) (*store.Import, error)
 	StartImportRun(ctx context.Context, id, replica string) error
+	ImportDoc(ctx context.Context, accountID, id string) (doc []byte, status string, err error)
+	ImportState(ctx context.Context, accountID, id string, haveRev int64) (*store.ImportState, error)
+	CancelImport(ctx context.Context, accountID, id string, stop store.StopJob, cancelled func(doc []byte) ([]byte, error), at time.Time) (bool, error)
+	FinishCancelled(ctx context.Context, id string, doc []byte, at time.Time) error
+	DeleteExpiredIdempotencyKeys(ctx context.Context, now time.Time, limit int) (int, error)
 	ReleaseImport(ctx context.Context, id string, limit int, wake store.Wake) (int, error)
 	AdmitImports(ctx context.Context, limit int, wake store.Wake) (int, error)
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
@@ -91,6 +96,9 @@ type Config struct {
 	// BusyWait bounds how long a bot-functions write or a restore waits for
 	// a bot an import holds before answering ErrBusy (default 5 s).
 	BusyWait time.Duration
+	// CancelWait bounds how long Cancel waits for a running import to stop
+	// (default 5 s).
+	CancelWait time.Duration
 	// ReplicaID names this server process (internal/replica): a pending
 	// import records the replica that runs it, so that its status says when
 	// it waits for recovery.
@@ -114,6 +122,7 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	jobs     queue.Admitter
+	jobCtl   JobControl // nil: Cancel leaves every job to find its cancel when it runs
 	versions *botversion.Writer
 }
 
@@ -137,6 +146,9 @@ func New(cfg Config) *Service {
 	if cfg.SaveEvery <= 0 {
 		cfg.SaveEvery = 100 * time.Millisecond
 	}
+	if cfg.CancelWait <= 0 {
+		cfg.CancelWait = 5 * time.Second
+	}
 	if files, ok := cfg.Store.(upload.Files); ok && cfg.Uploads == nil {
 		cfg.Uploads = &upload.Service{Files: files, Blobs: cfg.Blobs}
 	}
@@ -145,8 +157,12 @@ func New(cfg Config) *Service {
 }
 
 // SetJobs sets the queue imports are enqueued on. The River client is built
-// with the importer's workers, so it comes after New.
-func (s *Service) SetJobs(j queue.Admitter) { s.jobs = j }
+// with the importer's workers, so it comes after New. A queue that is also
+// a JobControl (River's client is) lets Cancel end idle imports at once.
+func (s *Service) SetJobs(j queue.Admitter) {
+	s.jobs = j
+	s.jobCtl, _ = j.(JobControl)
+}
 
 // ImportArgs is the River job of one import.
 type ImportArgs struct {
@@ -201,6 +217,7 @@ func (s *Service) Start(ctx context.Context, app *store.App, botID string, req *
 		Status:    store.StatusPending,
 		FileIDs:   req.FileIDs(),
 		CreatedOn: now,
+		DryRun:    req.DryRun,
 	}
 	streamID := ""
 	if bot != nil {

@@ -48,7 +48,7 @@ func (t *importTask) Pending() bool { return t.imp.Status == store.StatusPending
 // Ahead implements jobrun.Task: imports and publishes of one bot run one
 // at a time, in acceptance order (workAhead); a new bot has no earlier work.
 func (t *importTask) Ahead(ctx context.Context) (int, error) {
-	if t.imp.NewBot {
+	if t.imp.NewBot || t.imp.Cancelled { // a cancelled import only ends: it needs no turn
 		return 0, nil
 	}
 	return t.s.workAhead(ctx, t.imp)
@@ -59,11 +59,16 @@ func (t *importTask) Ahead(ctx context.Context) (int, error) {
 // functions, a restore) moved the bot's version first runs again at once,
 // merging onto the new version, instead of failing the job into River's
 // backoff; before it does, it holds the bot for its next commit.
+//
+// A cancel requested before the run or during it (store.ErrCancelled from
+// the start, a progress write, a finish or the commit) ends the import
+// cancelled (cancelled).
 func (t *importTask) Run(ctx context.Context, attempt int) error {
-	if t.s.cfg.ReplicaID != "" {
-		if err := t.s.cfg.Store.StartImportRun(ctx, t.imp.ID, t.s.cfg.ReplicaID); err != nil {
-			return err
+	if err := t.s.cfg.Store.StartImportRun(ctx, t.imp.ID, t.s.cfg.ReplicaID); err != nil {
+		if errors.Is(err, store.ErrCancelled) {
+			return t.cancelled(ctx)
 		}
+		return err
 	}
 	var release func()
 	defer func() {
@@ -78,6 +83,9 @@ func (t *importTask) Run(ctx context.Context, attempt int) error {
 		}
 		t.r = r
 		err = r.execute(ctx)
+		if errors.Is(err, store.ErrCancelled) {
+			return t.cancelled(ctx)
+		}
 		if !errors.Is(err, botversion.ErrMoved) || merges == maxMerges {
 			return err
 		}
@@ -99,7 +107,14 @@ func (t *importTask) Fail(ctx context.Context, cause error) error {
 		r = &run{s: t.s, imp: t.imp, req: &Request{}, started: t.s.cfg.Now(),
 			doc: newDoc(t.imp.ID, t.imp.StreamRefID, t.imp.CreatedBy, t.imp.BotName, "", t.imp.CreatedOn)}
 	}
-	return r.failFault(ctx, cause)
+	err := r.failFault(ctx, cause)
+	if errors.Is(err, store.ErrCancelled) {
+		if err := t.cancelled(ctx); !errors.Is(err, store.ErrCancelled) {
+			return err
+		}
+		return nil
+	}
+	return err
 }
 
 // LogAttrs implements jobrun.Task.

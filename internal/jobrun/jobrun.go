@@ -10,7 +10,9 @@
 // retries it with its backoff. After the last attempt, or at once for a
 // permanent fault, the task records the failure, so no request stays
 // pending forever. store.ErrNotPending anywhere means another run ended the
-// request: there is nothing left to do.
+// request: there is nothing left to do. store.ErrCancelled from a run means
+// the request was cancelled and the run has recorded its end: the job ends
+// cancelled in River, never retried.
 package jobrun
 
 import (
@@ -138,6 +140,10 @@ func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
 	err = run(ctx, t, job.Attempt)
 	if err == nil || errors.Is(err, store.ErrNotPending) {
 		return w.end(ctx, job)
+	}
+	if errors.Is(err, store.ErrCancelled) {
+		_ = w.end(ctx, job)
+		return river.JobCancel(err)
 	}
 	if stopping(ctx) {
 		log.InfoContext(ctx, name+" handed back: the server is stopping", append(t.LogAttrs(), "job", job.ID, "attempt", job.Attempt)...)

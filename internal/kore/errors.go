@@ -40,6 +40,15 @@ const (
 	// ENOTPUBLISHED: an export of the published version of a bot that was
 	// never published (botport's answer, contract 3.3).
 	ENOTPUBLISHED = "not_published"
+	// EENDED: a change to a request that has ended already (cancelling
+	// an import that succeeded or failed): nothing changed, and sending it
+	// again cannot succeed.
+	EENDED = "ended"
+	// EINFLIGHT: a request with the same Idempotency-Key is still being
+	// processed; the same request may be sent again shortly.
+	EINFLIGHT = "in_flight"
+	// EKEYREUSED: an Idempotency-Key sent again with a different request.
+	EKEYREUSED = "key_reused"
 	// EINTERNAL: a fault of botport's; its cause is only logged.
 	EINTERNAL = "internal"
 )
@@ -48,7 +57,8 @@ const (
 // complete.
 var Codes = []string{
 	EUNAUTHORIZED, EJTI, ENOTFOUND, EMETHOD, EINVALID, EUNKNOWNID, ENOSELECTION,
-	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EBUSY, ENOTPUBLISHED, EINTERNAL,
+	EUNSUPPORTED, EUNSUPPORTEDEXISTING, EGONE, ETOOLARGE, ERATELIMIT, EBUSY, ENOTPUBLISHED, EENDED, EINFLIGHT,
+	EKEYREUSED, EINTERNAL,
 }
 
 // Error is a refusal from the platform's error catalogue: a code for the
@@ -91,6 +101,19 @@ var (
 	// ErrVersion answers an unknown version number (botport's versions
 	// extension).
 	ErrVersion = &Error{ENOTFOUND, "Invalid version"}
+
+	// ErrImportEnded answers the cancel of an import that has ended
+	// (botport extension).
+	ErrImportEnded = &Error{EENDED, "Import already ended"}
+	// ErrIdempotencyKey answers an Idempotency-Key header that is not 1 to
+	// 255 printable ASCII characters, or is sent twice.
+	ErrIdempotencyKey = &Error{EINVALID, "Invalid Idempotency-Key: 1 to 255 printable ASCII characters"}
+	// ErrKeyInFlight answers a request whose Idempotency-Key names a
+	// request still being processed.
+	ErrKeyInFlight = &Error{EINFLIGHT, "A request with this Idempotency-Key is still being processed; retry shortly"}
+	// ErrKeyReused answers an Idempotency-Key sent with a different request
+	// (method, path or body) than the one it first came with.
+	ErrKeyReused = &Error{EKEYREUSED, "This Idempotency-Key was used with a different request"}
 )
 
 // universalBotMsg is the platform's refusal of old-format Universal Bots.

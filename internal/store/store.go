@@ -40,6 +40,10 @@ var (
 	// ErrBusy means another writer holds the bot (HoldBot) for its next
 	// commit: try again after a short wait.
 	ErrBusy = errors.New("store: the bot is held by another writer")
+	// ErrCancelled means a cancel of the import was requested
+	// (CancelImport): the import is still pending, and the only way it may
+	// end is FinishCancelled. Nothing changed.
+	ErrCancelled = errors.New("store: the import's cancel was requested")
 )
 
 // Store is the storage seam. All methods are safe for concurrent use.
@@ -99,10 +103,35 @@ type Store interface {
 	// "queue": {"state": QueueAccount|QueueBot|QueueRecovery[, "ahead": n]},
 	// computed from the rows as they are at the read. Errors: ErrNotFound.
 	ImportDoc(ctx context.Context, accountID, id string) (doc []byte, status string, err error)
+	// ImportState is the event stream's read: the import's status, its
+	// document's revision, the stored document (nil when its revision is
+	// haveRev: the caller has it) and its queue state, computed as
+	// ImportDoc computes it. Errors: ErrNotFound.
+	ImportState(ctx context.Context, accountID, id string, haveRev int64) (*ImportState, error)
+	// ListImports lists the account's imports that match f, newest
+	// (latest accepted) first, at most f.Limit. Errors: faults only.
+	ListImports(ctx context.Context, f ListFilter) ([]*ImportItem, error)
+	// CancelImport requests the cancel of the account's pending import, in
+	// one transaction that holds the import's row: from its commit on, the
+	// import can never succeed (StartImportRun, SaveImportDoc,
+	// FinishImport and CommitVersion answer ErrCancelled). In the same
+	// transaction it calls stop with the import's job; when stop reports
+	// the job stopped (it was not running: nothing will run the import
+	// again), the import ends at once with status failure and the document
+	// cancelled makes of the stored one, and ended is true. Otherwise the
+	// run ends it at its next stage boundary (FinishCancelled). Errors:
+	// ErrNotFound (also for another account's import); ErrNotPending when
+	// the import has ended; stop's and cancelled's errors; faults.
+	CancelImport(ctx context.Context, accountID, id string, stop StopJob, cancelled func(doc []byte) ([]byte, error), at time.Time) (ended bool, err error)
+	// FinishCancelled ends a pending import whose cancel was requested,
+	// with status failure and doc. Errors: ErrNotPending when it has ended
+	// (a cancel that found it idle ended it); ErrNotFound; a fault when no
+	// cancel was requested.
+	FinishCancelled(ctx context.Context, id string, doc []byte, at time.Time) error
 	// StartImportRun records that replica runs the pending import now (its
 	// lease then tells whether the import waits for recovery). Errors:
-	// ErrNotPending when the import has ended; ErrNotFound when there is no
-	// such import.
+	// ErrNotPending when the import has ended; ErrCancelled when its cancel
+	// was requested; ErrNotFound when there is no such import.
 	StartImportRun(ctx context.Context, id, replica string) error
 	// ReleaseImport frees the slot of an import that has ended and admits
 	// its account's parked imports, oldest first, while the account holds
@@ -116,13 +145,14 @@ type Store interface {
 	// ReleaseImport does. Errors: wake's error; faults.
 	AdmitImports(ctx context.Context, limit int, wake Wake) (int, error)
 	// SaveImportDoc replaces the document of a pending import. Errors:
-	// ErrNotPending when the import has ended; ErrNotFound when there is no
-	// such import.
+	// ErrNotPending when the import has ended; ErrCancelled when its cancel
+	// was requested; ErrNotFound when there is no such import.
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
 	// FinishImport ends a pending import with status (success or failure)
 	// and its final document, without touching any bot (failures, dry runs).
 	// Errors: ErrNotPending when the import has ended already (it stays as
-	// it ended); ErrNotFound when there is no such import; a fault for a
+	// it ended); ErrCancelled when its cancel was requested (it stays
+	// pending); ErrNotFound when there is no such import; a fault for a
 	// status that is not final.
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	// ImportsAhead counts the bot's pending imports accepted before seq:
@@ -185,7 +215,7 @@ type Store interface {
 	// hash (ContentHash). A new bot's CreatedOn is c.At. It releases the
 	// bot's hold when c.ImportID's import holds it. Errors, checked in this
 	// order: ErrNotPending when c.ImportID is set and that import has ended;
-	// ErrNotFound when c.ImportID names no import, when the staged version
+	// ErrCancelled when that import's cancel was requested; ErrNotFound when c.ImportID names no import, when the staged version
 	// does not exist (or is committed already), or when an existing bot does
 	// not exist; ErrConflict when c.BaseVersionID is set and the bot's
 	// current version is no longer that one, or when c.NewBot and the bot
@@ -261,6 +291,32 @@ type Store interface {
 	// before cutoff and returns their blob keys, for the caller to delete.
 	// Errors: faults only.
 	DeleteFinishedExports(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
+	// ListExports lists the account's exports that match f, newest first,
+	// at most f.Limit, with their bots' names. Errors: faults only.
+	ListExports(ctx context.Context, f ListFilter) ([]*ExportItem, error)
+
+	// ClaimIdempotencyKey claims k (AppID, Key) for a request: it stores k
+	// in flight (Token, CreatedOn, ExpiresOn, LeaseUntil) unless the key is
+	// held, and returns nil. A key whose holder's lease lapsed before now
+	// (its replica died), or that expired before now, is taken over. When
+	// the key is in flight or done, it returns that key and stores nothing.
+	// Errors: faults only.
+	ClaimIdempotencyKey(ctx context.Context, k *IdempotencyKey, now time.Time) (*IdempotencyKey, error)
+	// RenewIdempotencyKey extends the lease of a key in flight that token
+	// holds. Errors: ErrNotFound when token no longer holds it.
+	RenewIdempotencyKey(ctx context.Context, appID, key, token string, until time.Time) error
+	// CompleteIdempotencyKey stores the answer of the request that holds k
+	// (k.Token): Fingerprint, Status, Header and Body, and marks it done.
+	// Errors: ErrNotFound when k.Token no longer holds it.
+	CompleteIdempotencyKey(ctx context.Context, k *IdempotencyKey) error
+	// ReleaseIdempotencyKey deletes a key in flight that token holds, so
+	// that the request may be sent again with it; otherwise it does
+	// nothing. Errors: faults only.
+	ReleaseIdempotencyKey(ctx context.Context, appID, key, token string) error
+	// DeleteExpiredIdempotencyKeys deletes up to limit keys that expired
+	// before now and are not in flight, and returns how many. Errors:
+	// faults only.
+	DeleteExpiredIdempotencyKeys(ctx context.Context, now time.Time, limit int) (int, error)
 
 	// JoinReplica writes r's lease, valid for ttl from now by the
 	// database's clock, and sets r.Started and r.Expires. Errors: faults

@@ -76,6 +76,12 @@ type Import struct {
 	FileIDs     []string // uploaded files the request uses, kept while pending
 	CreatedOn   time.Time
 	FinishedOn  time.Time // zero while pending
+	DryRun      bool      // commits nothing (set at acceptance; lists show it)
+	// Cancelled: a cancel was requested (CancelImport). A pending import
+	// so marked can only end cancelled (FinishCancelled); an ended one
+	// ended so.
+	Cancelled bool
+	Rev       int64 // revision of Doc: 1 at acceptance, one more at each write of it
 }
 
 // Export is one bot export request (a BER).

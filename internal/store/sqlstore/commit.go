@@ -108,7 +108,7 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 		}
 		b.VersionID, b.Version = c.VersionID, number
 		if c.ImportID != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE imports SET status = 'success', doc = $2, finished_on = $3 WHERE id = $1`,
+			if _, err := tx.ExecContext(ctx, `UPDATE imports SET status = 'success', doc = $2, finished_on = $3, rev = rev + 1 WHERE id = $1`,
 				c.ImportID, bytesArg(c.Doc), ms(c.At)); err != nil {
 				return fmt.Errorf("finish import: %w", err)
 			}
@@ -122,14 +122,20 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 }
 
 // lockPendingImport holds a pending import's row; ErrNotPending when it has
-// ended, ErrNotFound when there is none.
+// ended, ErrCancelled when its cancel was requested, ErrNotFound when there
+// is none. A cancel holds the same row, so a commit and a cancel of one
+// import run one after the other: the later one finds what the earlier did.
 func (db *DB) lockPendingImport(ctx context.Context, tx *sql.Tx, id string) error {
 	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM imports WHERE id = $1`+db.ForUpdate, id).Scan(&status); err != nil {
+	var cancelled bool
+	if err := tx.QueryRowContext(ctx, `SELECT status, cancel_requested FROM imports WHERE id = $1`+db.ForUpdate, id).Scan(&status, &cancelled); err != nil {
 		return fmt.Errorf("import %s: %w", id, notFound(err))
 	}
 	if status != store.StatusPending {
 		return fmt.Errorf("import %s: %w", id, store.ErrNotPending)
+	}
+	if cancelled {
+		return fmt.Errorf("import %s: %w", id, store.ErrCancelled)
 	}
 	return nil
 }

@@ -1,11 +1,9 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/botport/botport/internal/store"
@@ -22,13 +20,14 @@ func (db *DB) CreateImport(ctx context.Context, imp *store.Import, limit int, en
 		}
 		park := parked > 0 || limit > 0 && admitted >= limit
 		err = tx.QueryRowContext(ctx, `INSERT INTO imports (id, account_id, app_id, created_by, bot_id, new_bot,
-			stream_ref_id, bot_name, status, request, doc, created_on)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq`,
+			stream_ref_id, bot_name, status, request, doc, created_on, dry_run)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq`,
 			imp.ID, imp.AccountID, imp.AppID, imp.CreatedBy, imp.BotID, imp.NewBot,
-			imp.StreamRefID, imp.BotName, imp.Status, bytesArg(imp.Request), bytesArg(imp.Doc), ms(imp.CreatedOn)).Scan(&imp.Seq)
+			imp.StreamRefID, imp.BotName, imp.Status, bytesArg(imp.Request), bytesArg(imp.Doc), ms(imp.CreatedOn), imp.DryRun).Scan(&imp.Seq)
 		if err != nil {
 			return fmt.Errorf("insert import: %w", err)
 		}
+		imp.Rev = 1
 		for _, id := range imp.FileIDs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO import_files (import_id, file_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, imp.ID, id); err != nil {
 				return fmt.Errorf("insert import file: %w", err)
@@ -52,9 +51,10 @@ func (db *DB) Import(ctx context.Context, accountID, id string) (*store.Import, 
 	var created int64
 	var finished sql.NullInt64
 	err := db.R.QueryRowContext(ctx, `SELECT id, seq, account_id, app_id, created_by, bot_id, new_bot, stream_ref_id,
-		bot_name, status, request, doc, created_on, finished_on FROM imports WHERE id = $1 AND account_id = $2`, id, accountID).
+		bot_name, status, request, doc, created_on, finished_on, dry_run, cancel_requested, rev
+		FROM imports WHERE id = $1 AND account_id = $2`, id, accountID).
 		Scan(&imp.ID, &imp.Seq, &imp.AccountID, &imp.AppID, &imp.CreatedBy, &imp.BotID, &imp.NewBot, &imp.StreamRefID,
-			&imp.BotName, &imp.Status, &imp.Request, &imp.Doc, &created, &finished)
+			&imp.BotName, &imp.Status, &imp.Request, &imp.Doc, &created, &finished, &imp.DryRun, &imp.Cancelled, &imp.Rev)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -79,11 +79,20 @@ func (db *DB) Import(ctx context.Context, accountID, id string) (*store.Import, 
 // a pending one's queue state comes from the same statement, whose
 // subqueries run for pending imports only.
 func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, string, error) {
-	var doc []byte
-	var status string
+	st, err := db.ImportState(ctx, accountID, id, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	return st.Queue.AppendTo(st.Doc), st.Status, nil
+}
+
+// ImportState implements store.Store. Revisions start at 1, so haveRev 0
+// always reads the document.
+func (db *DB) ImportState(ctx context.Context, accountID, id string, haveRev int64) (*store.ImportState, error) {
+	var st store.ImportState
 	var parkedAhead, botAhead int
 	var orphan bool
-	err := db.R.QueryRowContext(ctx, `SELECT i.doc, i.status,
+	err := db.R.QueryRowContext(ctx, `SELECT CASE WHEN i.rev = $3 THEN NULL ELSE i.doc END, i.status, i.rev,
 		CASE WHEN i.status <> 'pending' THEN -1 ELSE coalesce((SELECT CASE WHEN s.admitted THEN -1 ELSE
 			(SELECT count(*) FROM import_slots p WHERE p.account_id = s.account_id AND NOT p.admitted AND p.seq < s.seq) END
 			FROM import_slots s WHERE s.import_id = i.id), -1) END,
@@ -91,64 +100,43 @@ func (db *DB) ImportDoc(ctx context.Context, accountID, id string) ([]byte, stri
 			(SELECT count(*) FROM imports b WHERE b.bot_id = i.bot_id AND b.status = 'pending' AND b.seq < i.seq) END,
 		CASE WHEN i.status <> 'pending' OR i.run_by = '' THEN FALSE ELSE NOT EXISTS
 			(SELECT 1 FROM replicas r WHERE r.id = i.run_by AND r.expires_on > `+db.NowMS+`) END
-		FROM imports i WHERE i.id = $1 AND i.account_id = $2`, id, accountID).Scan(&doc, &status, &parkedAhead, &botAhead, &orphan)
+		FROM imports i WHERE i.id = $1 AND i.account_id = $2`, id, accountID, haveRev).
+		Scan(&st.Doc, &st.Status, &st.Rev, &parkedAhead, &botAhead, &orphan)
 	if err != nil {
-		return nil, "", notFound(err)
+		return nil, notFound(err)
 	}
 	switch {
 	case parkedAhead >= 0:
-		doc = withQueue(doc, store.QueueAccount, parkedAhead)
+		st.Queue = store.Queue{State: store.QueueAccount, Ahead: parkedAhead}
 	case botAhead > 0:
-		doc = withQueue(doc, store.QueueBot, botAhead)
+		st.Queue = store.Queue{State: store.QueueBot, Ahead: botAhead}
 	case orphan:
-		doc = withQueue(doc, store.QueueRecovery, -1)
+		st.Queue = store.Queue{State: store.QueueRecovery, Ahead: -1}
 	}
-	return doc, status, nil
-}
-
-// withQueue appends the member "queue" to a document (a JSON object):
-// {"state": state} and, when ahead >= 0, "ahead". A document that does not
-// end its object is left as it is.
-func withQueue(doc []byte, state string, ahead int) []byte {
-	doc = bytes.TrimRight(doc, " \t\r\n")
-	if len(doc) < 2 || doc[len(doc)-1] != '}' {
-		return doc
-	}
-	out := make([]byte, 0, len(doc)+48)
-	out = append(out, doc[:len(doc)-1]...)
-	if len(bytes.TrimSpace(doc[1:len(doc)-1])) > 0 {
-		out = append(out, ',')
-	}
-	out = append(out, `"queue":{"state":"`...)
-	out = append(out, state...)
-	out = append(out, '"')
-	if ahead >= 0 {
-		out = append(out, `,"ahead":`...)
-		out = strconv.AppendInt(out, int64(ahead), 10)
-	}
-	return append(out, "}}"...)
+	return &st, nil
 }
 
 // StartImportRun implements store.Store.
 func (db *DB) StartImportRun(ctx context.Context, id, replica string) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET run_by = $2 WHERE id = $1 AND status = 'pending'`, id, replica)
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET run_by = $2 WHERE id = $1 AND status = 'pending' AND NOT cancel_requested`, id, replica)
 	if err != nil {
 		return fmt.Errorf("start import run: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("start import run %s: %w", id, db.ended(ctx, "imports", id))
+		return fmt.Errorf("start import run %s: %w", id, db.importEnded(ctx, id))
 	}
 	return nil
 }
 
 // SaveImportDoc implements store.Store.
 func (db *DB) SaveImportDoc(ctx context.Context, id string, doc []byte) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET doc = $2 WHERE id = $1 AND status = 'pending'`, id, bytesArg(doc))
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET doc = $2, rev = rev + 1 WHERE id = $1 AND status = 'pending' AND NOT cancel_requested`,
+		id, bytesArg(doc))
 	if err != nil {
 		return fmt.Errorf("save import doc: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("save import doc %s: %w", id, db.ended(ctx, "imports", id))
+		return fmt.Errorf("save import doc %s: %w", id, db.importEnded(ctx, id))
 	}
 	return nil
 }
@@ -158,15 +146,33 @@ func (db *DB) FinishImport(ctx context.Context, id, status string, doc []byte, a
 	if status != store.StatusSuccess && status != store.StatusFailure {
 		return fmt.Errorf("finish import: status %q is not final", status)
 	}
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3 WHERE id = $1 AND status = 'pending'`,
-		id, bytesArg(doc), ms(at), status)
+	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3, rev = rev + 1
+		WHERE id = $1 AND status = 'pending' AND NOT cancel_requested`, id, bytesArg(doc), ms(at), status)
 	if err != nil {
 		return fmt.Errorf("finish import: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("finish import %s: %w", id, db.ended(ctx, "imports", id))
+		return fmt.Errorf("finish import %s: %w", id, db.importEnded(ctx, id))
 	}
 	return nil
+}
+
+// importEnded tells why a pending-only update of an import matched no
+// row: store.ErrNotPending when it has ended, store.ErrCancelled when its
+// cancel was requested, store.ErrNotFound when there is none.
+func (db *DB) importEnded(ctx context.Context, id string) error {
+	var status string
+	var cancelled bool
+	err := db.W.QueryRowContext(ctx, `SELECT status, cancel_requested FROM imports WHERE id = $1`, id).Scan(&status, &cancelled)
+	switch {
+	case err != nil:
+		return notFound(err)
+	case status != store.StatusPending:
+		return store.ErrNotPending
+	case cancelled:
+		return store.ErrCancelled
+	}
+	return fmt.Errorf("import %s: the update found it pending", id)
 }
 
 // ImportsAhead implements store.Store. It reads from the writer, which

@@ -67,6 +67,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Secrets", testSecrets},
 		{"JTIs", testJTIs},
 		{"RateBuckets", testRateBuckets},
+		{"ImportCancel", testImportCancel},
+		{"ImportRevisions", testImportRevisions},
+		{"QueueAppend", testQueueAppend},
+		{"ImportLists", testImportLists},
+		{"ExportLists", testExportLists},
+		{"IdempotencyKeys", testIdempotencyKeys},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
