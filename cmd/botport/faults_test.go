@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -102,14 +104,9 @@ func TestFaultPostgresRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("restarts PostgreSQL")
 	}
-	pgDir := os.Getenv("BOTPORT_TEST_PGDIR")
-	if pgDir == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("BOTPORT_TEST_PGDIR is not set: CI must start PostgreSQL with .ci/pg")
-		}
-		t.Skip("BOTPORT_TEST_PGDIR (the .ci/pg cluster directory) is not set")
-	}
-	dbURL := pgtest.URL(t)
+	// A cluster of its own: restarting the one other packages' tests use
+	// (they run in parallel) would fail them.
+	pgDir, dbURL := ownCluster(t)
 	ts := startServer(t, "--database", dbURL)
 	c := ts.client()
 	c.Retries = -1 // count refusals instead of hiding them
@@ -177,9 +174,8 @@ func TestFaultPostgresRestart(t *testing.T) {
 		close(stop)
 		t.Fatalf("no import in flight at the restart (%d accepted): no load", acceptedBefore)
 	}
-	script := filepath.Join(filepath.Dir(fixture.Root(t)), ".ci", "pg")
 	restartAt := time.Now()
-	if out, err := exec.Command(script, "restart", pgDir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(pgScript(t), "restart", pgDir).CombinedOutput(); err != nil {
 		close(stop)
 		t.Fatalf("restart PostgreSQL: %v %s", err, out)
 	}
@@ -291,4 +287,47 @@ func waitAllSucceeded(t *testing.T, c *client.Client, birs []string, limit time.
 		}
 		time.Sleep(time.Until(round.Add(time.Second)))
 	}
+}
+
+// pgScript is the repository's .ci/pg, which starts, stops and restarts a
+// throwaway PostgreSQL 15 cluster from Debian's package.
+func pgScript(t *testing.T) string {
+	return filepath.Join(filepath.Dir(fixture.Root(t)), ".ci", "pg")
+}
+
+// ownCluster starts a PostgreSQL cluster for one test, stopped and removed
+// when the test ends, and returns its directory and database URL. Without
+// PostgreSQL's server binaries the test is skipped, except under CI.
+func ownCluster(t *testing.T) (dir, url string) {
+	t.Helper()
+	if os.Getenv("BOTPORT_TEST_DATABASE") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("BOTPORT_TEST_DATABASE is not set: CI must start PostgreSQL with .ci/pg")
+		}
+		t.Skip("BOTPORT_TEST_DATABASE is not set: no PostgreSQL here")
+	}
+	dir, err := os.MkdirTemp("", "botport-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cluster runs as the postgres user when the tests run as root.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	out, err := exec.Command(pgScript(t), "start", dir, port).Output()
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatalf("start a PostgreSQL cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = exec.Command(pgScript(t), "stop", dir).Run()
+		os.RemoveAll(dir)
+	})
+	return dir, strings.TrimSpace(string(out))
 }
