@@ -74,6 +74,9 @@ type Export struct {
 	Config     []byte // config.json
 	Icon       []byte // nil when the export has none
 	Functions  []File // bot-functions scripts
+	// Origin, set by Read, maps a JSON pointer into Definition to the
+	// folder's file holding the value there (see origins.Origin).
+	Origin func(pointer string) (file, ptr string, line, col int)
 }
 
 // File is a named file's content.

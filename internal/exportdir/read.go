@@ -1,6 +1,7 @@
 package exportdir
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,13 +29,14 @@ func layoutErr(format string, args ...any) error { return &Error{fmt.Sprintf(for
 // config.json, the icon and the bot-functions scripts. Layout problems are
 // *Error; other errors come from the file system.
 func Read(dir string) (*Export, error) {
-	r := &reader{dir: dir, used: map[string]bool{}}
+	r := &reader{dir: dir, used: map[string]bool{}, org: &origins{dir: dir, members: map[string]*origin{}}}
 	return r.read()
 }
 
 type reader struct {
 	dir  string
 	used map[string]bool // files consumed, by slash path
+	org  *origins
 }
 
 func (r *reader) file(rel string) ([]byte, error) {
@@ -51,11 +53,12 @@ func (r *reader) json(rel string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := jsontext.Value(b)
-	if err := v.Compact(); err != nil {
+	if !jsontext.Value(b).IsValid(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) {
+		v := jsontext.Value(bytes.Clone(b))
+		err := v.Compact()
 		return nil, layoutErr("%s: not JSON: %v", rel, err)
 	}
-	return v, nil
+	return bytes.TrimSpace(b), nil
 }
 
 // list returns the names of the files in a folder of the layout, sorted;
@@ -118,7 +121,7 @@ func (r *reader) read() (*Export, error) {
 		jsontext.SpaceAfterColon(true), jsontext.EscapeForHTML(false)); err != nil {
 		return nil, layoutErr("the assembled %s is not JSON: %v", botdef.FileDefinition, err)
 	}
-	e := &Export{Definition: pretty}
+	e := &Export{Definition: pretty, Origin: r.org.Origin}
 	if e.Config, err = r.json(FileConfig); err != nil {
 		return nil, err
 	}
@@ -144,10 +147,12 @@ func (r *reader) read() (*Export, error) {
 // member returns a member's value from wherever the layout put it.
 func (r *reader) member(m string, settings map[string]json.RawMessage) ([]byte, error) {
 	if v, ok := settings[m]; ok {
+		r.org.members[m] = &origin{file: FileTop, prefix: "/settings/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(m)}
 		return v, nil
 	}
 	own := DirDefinition + "/" + m + ".json"
 	if _, err := os.Stat(filepath.Join(r.dir, filepath.FromSlash(own))); err == nil {
+		r.org.members[m] = &origin{file: own}
 		return r.json(own)
 	}
 	switch {
@@ -168,6 +173,8 @@ func (r *reader) elements(member string) ([]byte, error) {
 	}
 	out := []byte{'['}
 	n := 0
+	org := &origin{}
+	r.org.members[member] = org
 	for _, name := range names {
 		if !strings.HasSuffix(name, ".json") {
 			return nil, layoutErr("%s/%s: only .json files belong there", folder, name)
@@ -190,6 +197,7 @@ func (r *reader) elements(member string) ([]byte, error) {
 		}
 		n++
 		out = append(out, v...)
+		org.elems = append(org.elems, elemOrigin{file: rel, index: -1})
 	}
 	return append(out, ']'), nil
 }
@@ -240,6 +248,8 @@ func (r *reader) utterances() ([]byte, error) {
 	}
 	out := []byte{'['}
 	n := 0
+	org := &origin{}
+	r.org.members["sentences"] = org
 	for _, name := range names {
 		rel := DirUtterances + "/" + name
 		if !strings.HasSuffix(name, ".json") {
@@ -253,12 +263,13 @@ func (r *reader) utterances() ([]byte, error) {
 		if err := json.Unmarshal(v, &els); err != nil {
 			return nil, layoutErr("%s: must be an array of utterances", rel)
 		}
-		for _, el := range els {
+		for i, el := range els {
 			if n > 0 {
 				out = append(out, ',')
 			}
 			n++
 			out = append(out, el...)
+			org.elems = append(org.elems, elemOrigin{file: rel, index: i})
 		}
 	}
 	return append(out, ']'), nil
