@@ -49,6 +49,9 @@ func (c *Client) Upload(ctx context.Context, open func() (io.ReadCloser, error),
 		o.Context = "bulkImport"
 	}
 	boundary := multipart.NewWriter(io.Discard).Boundary()
+	if k := keyedFrom(ctx); k != nil {
+		boundary = k.boundary()
+	}
 	var out Upload
 	err := c.do(ctx, request{
 		method: http.MethodPost, path: "/api/public/uploadfile",

@@ -186,6 +186,8 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	for k, vs := range req.header {
 		hr.Header[k] = vs
 	}
+	keyed := keyedFrom(ctx)
+	keyed.apply(hr.Header)
 	if c.UserAgent != "" {
 		hr.Header.Set("User-Agent", c.UserAgent)
 	}
@@ -197,6 +199,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return &netError{err: err, beforeSend: isDialError(err)}
 	}
 	defer resp.Body.Close()
+	keyed.observe(resp)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &netError{err: err}

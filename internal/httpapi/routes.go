@@ -39,6 +39,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	const b = "/api/botport"
 	s.route(mux, "GET", b+"/bots/{botId}/versions", s.authed(auth.ScopeImport, s.listVersions))
 	s.route(mux, "POST", b+"/bots/{botId}/versions/{version}/restore", s.authed(auth.ScopeImport, s.restoreVersion))
+	if s.cfg.Exporter != nil {
+		s.route(mux, "GET", b+"/bots/{botId}/versions/{version}/export", s.authed(auth.ScopeExport, s.exportVersion))
+	}
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })
