@@ -126,5 +126,11 @@ func Commands(env Env) []*cobra.Command {
 		escapeErrors(validateCmd(env)),
 		escapeErrors(publishCmd(env)),
 		escapeErrors(variablesCmd(env)),
+		// Issue 15: profiles, promotion, the semantic diff (login.go,
+		// promote.go, diffcmd.go).
+		escapeErrors(loginCmd(env)),
+		escapeErrors(profilesCmd(env)),
+		escapeErrors(promoteCmd(env)),
+		escapeErrors(diffCmd(env)),
 	}
 }

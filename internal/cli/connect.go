@@ -26,6 +26,7 @@ type conn struct {
 	host, app, secret, token, config, profile string
 	json                                      bool
 	timeout                                   time.Duration
+	creates                                   bool // the command writes the config file: it may not exist yet
 	fs                                        interface{ Changed(string) bool }
 }
 
@@ -88,7 +89,7 @@ func (c *conn) file(env Env) (*profile.File, string, error) {
 	fc, err := profile.Load(path)
 	switch {
 	case err == nil:
-	case explicit || !profile.Missing(err):
+	case (explicit && !c.creates) || !profile.Missing(err):
 		return nil, path, usage("config file: %v", err)
 	}
 	return fc, path, nil

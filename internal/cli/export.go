@@ -17,7 +17,7 @@ import (
 
 func exportCmd(env Env) *cobra.Command {
 	var c conn
-	var output, exportType string
+	var output, exportType, dir string
 	var tasks, nlp, settings []string
 	var interval time.Duration
 	cmd := &cobra.Command{
@@ -31,6 +31,7 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", `file to write (default: "<bot name>.zip", numbered rather than replace a file)`)
 	f.StringVar(&exportType, "type", "latest", "latest or published")
+	f.StringVar(&dir, "dir", "", "write the export unpacked into this folder for git: one file per dialog, form, widget, FAQ group (see README)")
 	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: "+optionValues(selection.Tasks))
 	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups: "+optionValues(selection.NLPData))
 	f.StringSliceVar(&settings, "settings", nil, "only these settings groups: "+optionValues(selection.Settings))
@@ -38,6 +39,9 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if interval <= 0 {
 			return usage("--interval must be positive")
+		}
+		if dir != "" && output != "" {
+			return usage("-o and --dir exclude each other")
 		}
 		cl, err := c.client(env)
 		if err != nil {
@@ -78,6 +82,9 @@ back as is). --tasks, --nlp and --settings export only those groups.`,
 		}
 		if err != nil {
 			return fmt.Errorf("download: %w", err)
+		}
+		if dir != "" {
+			return writeUnpacked(env, c.json, args[0], tmp.Name(), dir, st)
 		}
 		if path == "" {
 			// A name the server chose never replaces a file: "Bot.zip", then "Bot-2.zip", ...

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/exportdir"
 	"github.com/botport/botport/internal/selection"
 )
 
@@ -38,6 +39,10 @@ func exportFiles(path string) (zip *localFile, def, cfg, icon *localFile, script
 	}
 	local := func(p, ext string, size int64) *localFile {
 		return &localFile{name: filepath.Base(p), ext: ext, size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
+	}
+	if fi.IsDir() && exportdir.Is(path) {
+		def, cfg, icon, scripts, err := unpackedFiles(path)
+		return nil, def, cfg, icon, scripts, err
 	}
 	if !fi.IsDir() {
 		if !strings.EqualFold(filepath.Ext(path), ".zip") {

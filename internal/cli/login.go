@@ -57,7 +57,7 @@ func readSecret(in io.Reader, prompt io.Writer, what string) (string, error) {
 }
 
 func loginCmd(env Env) *cobra.Command {
-	c := conn{}
+	c := conn{creates: true}
 	var host, app, algorithm string
 	var noVerify bool
 	cmd := &cobra.Command{

@@ -23,9 +23,15 @@ type Options struct {
 	// IgnoreKeys leaves out the variables with these keys (those a
 	// variables file sets on the target, say).
 	IgnoreKeys map[string]bool
+	// Only, when set, keeps the items it accepts (an incremental import's
+	// groups, say).
+	Only func(kind, ident string) bool
 }
 
 func (o Options) skip(it *Item) bool {
+	if o.Only != nil && !o.Only(it.Kind, it.Ident) {
+		return true
+	}
 	if it.Kind != KindEnvVariable && it.Kind != KindContentVariable {
 		return false
 	}

@@ -139,3 +139,38 @@ func TestPlan(t *testing.T) {
 		t.Errorf("Hash is not keyed or not stable")
 	}
 }
+
+func TestCompare(t *testing.T) {
+	bot := varfile.FromItems([]json.RawMessage{
+		json.RawMessage(`{"key":"A","value":"1","variableType":"env","hint":"x"}`),
+		json.RawMessage(`{"key":"B","value":"2","variableType":"env","hint":"x"}`),
+		json.RawMessage(`{"key":"C","value":"3","variableType":"env"}`),
+		json.RawMessage(`{"key":"L","variableType":"locale","localeData":{"en":{"value":"v","hint":"a"}}}`),
+	})
+	other := varfile.FromItems([]json.RawMessage{
+		json.RawMessage(`{"key":"A","value":"1","variableType":"env","hint":"x"}`),
+		json.RawMessage(`{"key":"B","value":"` + canary + `","variableType":"env","hint":"x"}`),
+		json.RawMessage(`{"key":"D","value":"4","variableType":"env"}`),
+		json.RawMessage(`{"key":"L","variableType":"locale","localeData":{"en":{"value":"v","hint":"b"}}}`),
+	})
+	got := varfile.Compare(bot, other)
+	want := []string{"A same", "B value differs", "C only in A", "D only in B", "L fields differ"}
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
+	}
+	for i, d := range got {
+		if d.Key+" "+d.Status != want[i] {
+			t.Errorf("%d: %s %s, want %s", i, d.Key, d.Status, want[i])
+		}
+		if strings.Contains(d.A+d.B, canary) {
+			t.Errorf("a value shows")
+		}
+	}
+	env, err := varfile.Parse([]byte("A=1\nB=2\n"), resolver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := varfile.Compare(env, bot); got[0].Status != varfile.Same || got[1].Status != varfile.Same {
+		t.Errorf(".env against the bot: %+v", got)
+	}
+}
