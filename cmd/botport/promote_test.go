@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/cli"
 	"github.com/botport/botport/internal/fixture"
 )
@@ -104,6 +106,25 @@ func (p promoteOut) step(name string) string {
 		}
 	}
 	return ""
+}
+
+// publishedFiles exports a bot's published version and returns the zip's files.
+func publishedFiles(t *testing.T, c *client.Client, botID string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	start, err := c.Export(ctx, botID, client.ExportRequest{ExportType: "published"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.WaitExport(ctx, botID, start.ID, 25*time.Millisecond)
+	if err != nil || st.Status != "success" {
+		t.Fatalf("export %s: %+v %v", botID, st, err)
+	}
+	var zip bytes.Buffer
+	if _, err := c.Download(ctx, st.DownloadURL, &zip); err != nil {
+		t.Fatal(err)
+	}
+	return zipFiles(t, writeTemp(t, "published.zip", zip.Bytes()))
 }
 
 // TestPromote is issue 15's scenario: two botport servers as dev and prod,
@@ -204,6 +225,25 @@ func TestPromote(t *testing.T) {
 	if out, _, code := s.run("", "diff", "dev:"+name, "prod:"+name, "--ignore-variables", "--interval", interval); code != 0 || !strings.Contains(out, "no differences") {
 		t.Errorf("diff --ignore-variables (exit %d):\n%s", code, out)
 	}
+	// And byte for byte: the same definition and icon, the same config.json
+	// but for the two values.
+	devFiles, prodFiles := publishedFiles(t, dev.client(), devBot), publishedFiles(t, pc, prodBot)
+	for _, f := range []string{"botDefinition.json", "icon.png"} {
+		if !bytes.Equal(devFiles[f], prodFiles[f]) {
+			t.Errorf("prod's published %s differs from dev's", f)
+		}
+	}
+	wantCfg := decodeOrdered(t, devFiles["config.json"])
+	for _, v := range wantCfg["envVariables"].([]any) {
+		m := v.(map[string]any)
+		switch m["key"] {
+		case "API_TOKEN":
+			m["value"] = canaryEnv
+		case "PROJECT_ID":
+			m["value"] = canaryFile
+		}
+	}
+	sameDoc(t, "config.json", prodFiles["config.json"], wantCfg)
 
 	// 2. One dialog changes on dev, through an unpacked export in a folder.
 	dir := filepath.Join(t.TempDir(), "bot")

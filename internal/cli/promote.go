@@ -239,7 +239,11 @@ func (p *promotion) run(ctx context.Context) error {
 	if targetID != "" && preview.Equal() {
 		p.step(step{Step: "import", Status: "skipped", Detail: o.to + " has this content already"})
 	} else {
-		id, bir, err := p.importStep(ctx, source.zip, name, targetID)
+		zip, err := repack(source.export)
+		if err != nil {
+			return err
+		}
+		id, bir, err := p.importStep(ctx, zip, name, targetID)
 		if err != nil {
 			return err
 		}

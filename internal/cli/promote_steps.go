@@ -9,11 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/botport/botport/client"
+	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/diff"
+	"github.com/botport/botport/internal/exportdir"
+	"github.com/botport/botport/internal/exportzip"
 	"github.com/botport/botport/internal/varfile"
 )
 
@@ -196,10 +200,14 @@ func (p *promotion) serverDryRun(ctx context.Context, source *loaded) error {
 		p.step(step{Step: "dry-run", Status: "skipped", Detail: p.o.to + " is not a botport host: nothing was sent"})
 		return nil
 	}
-	sum := sha256.Sum256(source.zip)
+	zip, err := repack(source.export)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(zip)
 	var up *client.Upload
 	if _, err := p.keyed(ctx, stepKey("upload", hex.EncodeToString(sum[:]), "1"), func(ctx context.Context) (err error) {
-		up, err = p.dst.Upload(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(source.zip)), nil },
+		up, err = p.dst.Upload(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(zip)), nil },
 			client.UploadOptions{FileName: "export.zip", Extension: "zip"})
 		return err
 	}); err != nil {
@@ -207,7 +215,6 @@ func (p *promotion) serverDryRun(ctx context.Context, source *loaded) error {
 	}
 	req := client.ImportRequest{UploadMode: "ZIP", ZipInfo: up.FileID, ImportOptions: p.options, DryRun: true}
 	var start *client.Status
-	var err error
 	if id := p.res.Target.BotID; id != "" {
 		start, err = p.dst.ImportInto(ctx, id, req)
 	} else {
@@ -237,4 +244,26 @@ func isBotport(ctx context.Context, cl *client.Client) bool {
 	_, err := cl.Versions(ctx, "st-00000000-0000-4000-8000-000000000000")
 	var ce *client.Error
 	return errors.As(err, &ce) && ce.StatusCode == 400 && ce.Msg == "Invalid StreamId"
+}
+
+// repack writes an export's files as a zip whose bytes depend only on
+// them: the platform's layout, entries in a fixed order, all dated at the
+// zip epoch. An export zip carries the time of its export request, so two
+// exports of the same content differ; the upload's Idempotency-Key and its
+// body must not.
+func repack(e *exportdir.Export) ([]byte, error) {
+	files := []exportzip.File{exportzip.Bytes(botdef.FileDefinition, time.Time{}, e.Definition), exportzip.Bytes(botdef.FileConfig, time.Time{}, e.Config)}
+	if e.Icon != nil {
+		files = append(files, exportzip.Bytes(botdef.FileIcon, time.Time{}, e.Icon))
+	}
+	fns := slices.Clone(e.Functions)
+	slices.SortFunc(fns, func(a, b exportdir.File) int { return strings.Compare(a.Name, b.Name) })
+	for _, f := range fns {
+		files = append(files, exportzip.Bytes(f.Name, time.Time{}, f.Data))
+	}
+	var b bytes.Buffer
+	if err := exportzip.Write(&b, files); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -27,8 +27,11 @@ type KeyStatus struct {
 // Plan matches a file's entries with the variables the bot has (as the
 // variables export answers them) and returns the items to import, the
 // variables whose value or fields differ, and the status of every key.
-// A .env line keeps the bot's variable and sets its value; a JSON item is
-// sent as the file gives it. Keys the bot does not define are reported
+// A .env line sends only what identifies the variable (key, type and the
+// bot's scope, which the import requires) and the value: the variables
+// import keeps the members an item leaves out (hint, group, isSecured,
+// namespaces), so the bot's variable changes by its value alone. A JSON
+// item is sent as the file gives it. Keys the bot does not define are reported
 // missing and not sent: a variables file shared between bots, or a typo,
 // must not create variables nothing uses.
 func Plan(entries []Entry, bot []json.RawMessage) (send []json.RawMessage, keys []KeyStatus) {
@@ -56,7 +59,7 @@ func Plan(entries []Entry, bot []json.RawMessage) (send []json.RawMessage, keys 
 		}
 		want := e.Item
 		if want == nil {
-			want = clone(h.item)
+			want = map[string]json.RawMessage{"key": h.item["key"], "variableType": h.item["variableType"], "scope": h.item["scope"]}
 			want["value"], _ = json.Marshal(e.Value)
 		}
 		ks.Status = StatusUnchanged
