@@ -1,6 +1,8 @@
 package varfile_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"strings"
@@ -135,8 +137,9 @@ func TestPlan(t *testing.T) {
 	if got := string(send[0]); got != `{"key":"A","scope":"prePopulated","value":"new","variableType":"env"}` {
 		t.Errorf("the item sent: %s", got)
 	}
-	if varfile.Hash("A", "v") == varfile.Hash("B", "v") || varfile.Hash("A", "v") != varfile.Hash("A", "v") {
-		t.Errorf("Hash is not keyed or not stable")
+	sum := sha256.Sum256([]byte("botport-variable\x00A\x00v"))
+	if varfile.Hash("A", "v") != "sha256:"+hex.EncodeToString(sum[:6]) || varfile.Hash("A", "v") == varfile.Hash("B", "v") {
+		t.Errorf("Hash is not the documented keyed hash: %s", varfile.Hash("A", "v"))
 	}
 }
 
