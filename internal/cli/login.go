@@ -109,6 +109,9 @@ skips that). The file is written with mode 0600.`,
 		if path == "" {
 			return usage("no config file: give --config")
 		}
+		if !strings.Contains(host, "://") {
+			host = "http://" + host // as the connection flags read it
+		}
 		p := profile.Profile{Host: strings.TrimRight(host, "/"), App: app, Secret: secret, Algorithm: strings.ToUpper(algorithm)}
 		if !noVerify {
 			cl, err := c.build(p.Host, p.App, p.Secret, p.Algorithm, "")

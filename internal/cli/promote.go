@@ -290,7 +290,7 @@ func kindCounts(r *diff.Report) string {
 	}
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = fmt.Sprintf("%d %s", n[k], k)
+		parts[i] = fmt.Sprintf("%s: %d", k, n[k])
 	}
 	if len(parts) == 0 {
 		return "nothing"
