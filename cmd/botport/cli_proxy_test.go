@@ -38,11 +38,12 @@ func (p *slowProxy) release() {
 const (
 	slowUpload   = "upload"   // reads uploads at 640 KiB/s; reached after 1 MiB
 	cutUpload    = "cut"      // reads 1 MiB of an upload slowly, then drops the connection
-	hangStatus   = "status"   // never answers an import's status
+	hangStatus   = "status"   // never answers an import's status, nor its event stream
 	hangExport   = "export"   // never answers an export's status
 	hangBots     = "bots"     // never answers Get Bots
 	slowDownload = "download" // sends export downloads at 10 KiB/s
 	flakyStatus  = "flaky"    // answers the first import status request 503
+	noEvents     = "noevents" // answers event streams 404, as a host without them (Kore.ai)
 )
 
 func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
@@ -90,7 +91,7 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 				return
 			}
 			r.Body = body
-		case mode == hangStatus && strings.HasPrefix(path, "/api/public/bot/import/status/"),
+		case mode == hangStatus && (strings.HasPrefix(path, "/api/public/bot/import/status/") || isEvents(path)),
 			mode == hangExport && strings.HasSuffix(path, "/export/status"),
 			mode == hangBots && path == "/api/public/bots":
 			reach()
@@ -105,6 +106,11 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 				io.WriteString(w, `{"errors":[{"msg":"Service Unavailable","code":503}]}`)
 				return
 			}
+		case mode == noEvents && isEvents(path):
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"errors":[{"msg":"Not Found","code":404}]}`)
+			return
 		case mode == slowDownload && strings.HasPrefix(path, "/api/public/bot/export/download/"):
 			w = &slowWriter{ResponseWriter: w, reached: reach}
 		}
@@ -112,6 +118,11 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 	}))
 	t.Cleanup(func() { p.release(); p.Close() })
 	return p
+}
+
+// isEvents reports whether path is an import's event stream.
+func isEvents(path string) bool {
+	return strings.HasPrefix(path, "/api/botport/imports/") && strings.HasSuffix(path, "/events")
 }
 
 // slowReader reads chunk bytes per pause and calls reached once it has
