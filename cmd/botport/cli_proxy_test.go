@@ -43,7 +43,6 @@ const (
 	hangBots     = "bots"     // never answers Get Bots
 	slowDownload = "download" // sends export downloads at 10 KiB/s
 	flakyStatus  = "flaky"    // answers the first import status request 503
-	noEvents     = "noevents" // answers event streams 404, as a host without them (Kore.ai)
 )
 
 func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
@@ -106,11 +105,6 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 				io.WriteString(w, `{"errors":[{"msg":"Service Unavailable","code":503}]}`)
 				return
 			}
-		case mode == noEvents && isEvents(path):
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"errors":[{"msg":"Not Found","code":404}]}`)
-			return
 		case mode == slowDownload && strings.HasPrefix(path, "/api/public/bot/export/download/"):
 			w = &slowWriter{ResponseWriter: w, reached: reach}
 		}
