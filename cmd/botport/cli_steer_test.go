@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -251,4 +253,94 @@ func normalizeTook(table string) string {
 		}
 	}
 	return strings.Join(lines, "")
+}
+
+// TestCLIWatchFallsBackToPolling: import --wait and status --watch read
+// the event stream, never the status route; through a proxy that plays a
+// host without botport's API (a Kore.ai host: the events route is 404),
+// they poll the status instead, every --interval (a second on
+// PostgreSQL), and print the same lines. There, imports list and cancel
+// are refused (exit 3) and say why.
+func TestCLIWatchFallsBackToPolling(t *testing.T) {
+	forBackends(t, func(t *testing.T, b backend, ts *testServer) {
+		demo := fixture.Get(t, "demobot1-full").Dir
+		interval := b.poll.String()
+		for _, kore := range []bool{false, true} {
+			proxy := newRouteProxy(t, ts.URL, kore)
+			via := &testServer{URL: proxy.URL, AppID: ts.AppID, Secret: ts.Secret}
+			out, errOut, code := runCLI(t, via, "import", demo, "--wait", "--interval", interval)
+			if code != 0 || errOut != "" {
+				t.Fatalf("import --wait (a host without streams: %v): exit %d\n%s%s", kore, code, out, errOut)
+			}
+			golden(t, "import.txt", out)
+			bir := reBIR.FindString(out)
+			out, errOut, code = runCLI(t, via, "status", bir, "--watch", "--interval", interval)
+			if code != 0 || errOut != "" {
+				t.Fatalf("status --watch (a host without streams: %v): exit %d\n%s%s", kore, code, out, errOut)
+			}
+			golden(t, "status-watch.txt", out)
+			events, polls := proxy.count(reqEvents), proxy.count(reqStatus)
+			t.Logf("a host without streams: %v: %d event streams asked for, %d status reads", kore, events, polls)
+			if events != 2 || (polls == 0) != !kore {
+				t.Errorf("a host without streams: %v: %d event streams asked for, %d status reads", kore, events, polls)
+			}
+		}
+		kore := &testServer{URL: newRouteProxy(t, ts.URL, true).URL, AppID: ts.AppID, Secret: ts.Secret}
+		for _, args := range [][]string{{"imports", "list"}, {"cancel", "bir-00000000-0000-4000-8000-000000000000"}} {
+			_, errOut, code := runCLI(t, kore, args...)
+			if code != cli.ExitRefused || !strings.Contains(errOut, "404 Not Found") || !strings.Contains(errOut, "has no botport API") {
+				t.Errorf("%v on a host without botport's API: exit %d, %q", args, code, errOut)
+			}
+		}
+	})
+}
+
+var reBIR = regexp.MustCompile(`bir-[0-9a-f-]{36}`)
+
+// TestCLISteerExitCodes: the exit codes of imports list and cancel.
+func TestCLISteerExitCodes(t *testing.T) {
+	ts := startServer(t)
+	noServer := &testServer{URL: "http://127.0.0.1:1", AppID: ts.AppID, Secret: ts.Secret}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	terminated, stop := context.WithCancelCause(context.Background())
+	stop(&cli.Signaled{Signal: syscall.SIGTERM})
+	unknown := "bir-00000000-0000-4000-8000-000000000000"
+	for _, tt := range []struct {
+		name  string
+		ctx   context.Context
+		ts    *testServer
+		args  []string
+		code  int
+		error string // in stderr
+	}{
+		{name: "imports list -o yaml", ts: ts, args: []string{"imports", "list", "-o", "yaml"}, code: 2},
+		{name: "imports list of an unknown status", ts: ts, args: []string{"imports", "list", "--status", "done"}, code: 2, error: "--status"},
+		{name: "imports list since a bad time", ts: ts, args: []string{"imports", "list", "--since", "soon"}, code: 2, error: "--since"},
+		{name: "imports list since after until", ts: ts, args: []string{"imports", "list", "--since", "1h", "--until", "2h"}, code: 2},
+		{name: "imports list with a negative limit", ts: ts, args: []string{"imports", "list", "--limit", "-1"}, code: 2},
+		{name: "imports list with a page too large", ts: ts, args: []string{"imports", "list", "--page-size", "501"}, code: 2},
+		{name: "imports list with an argument", ts: ts, args: []string{"imports", "list", "st-x"}, code: 2},
+		{name: "imports with an unknown subcommand", ts: ts, args: []string{"imports", "show"}, code: 2},
+		{name: "cancel without an import", ts: ts, args: []string{"cancel"}, code: 2},
+		{name: "cancel of two imports", ts: ts, args: []string{"cancel", unknown, unknown}, code: 2},
+		{name: "imports list of an unknown bot", ts: ts, args: []string{"imports", "list", "--bot", "st-00000000-0000-4000-8000-000000000000"}, code: 0, error: "no imports match"},
+		{name: "cancel of an unknown import", ts: ts, args: []string{"cancel", unknown}, code: 3, error: "Invalid request ID"},
+		{name: "imports list with a wrong secret", ts: &testServer{URL: ts.URL, AppID: ts.AppID, Secret: "wrong"}, args: []string{"imports", "list"}, code: 3},
+		{name: "imports list with no server", ts: noServer, args: []string{"imports", "list"}, code: 4},
+		{name: "cancel with no server", ts: noServer, args: []string{"cancel", unknown}, code: 4},
+		{name: "imports list interrupted", ctx: cancelled, ts: ts, args: []string{"imports", "list"}, code: 130, error: "interrupted"},
+		{name: "cancel terminated", ctx: terminated, ts: ts, args: []string{"cancel", unknown}, code: 143, error: "terminated"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			_, errOut, code := runCLIWith(t, ctx, tt.ts, nil, tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.error) {
+				t.Errorf("exit %d, want %d; stderr %q, want it to say %q", code, tt.code, errOut, tt.error)
+			}
+		})
+	}
 }
