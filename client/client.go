@@ -44,8 +44,11 @@ type Client struct {
 	// UserAgent is sent with every request.
 	UserAgent string
 	// OnRetry, when set, is told of each retry before its backoff, so that
-	// a program can say why it pauses.
+	// a program can say why it pauses (WatchImport's reconnections too).
 	OnRetry func(Retry)
+	// PollInterval is how often WatchImport polls a host without event
+	// streams (default 1 s, the platform's polite rate).
+	PollInterval time.Duration
 }
 
 // Retry describes a failed attempt that is about to be repeated.

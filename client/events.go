@@ -49,7 +49,7 @@ const maxEvent = 64 << 20
 // transport failure.
 func (c *Client) ImportEvents(ctx context.Context, bir, lastEventID string) (*EventStream, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/api/botport/imports/"+url.PathEscape(bir)+"/events", nil)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+eventsPath(bir), nil)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -86,6 +86,9 @@ func (c *Client) ImportEvents(ctx context.Context, bir, lastEventID string) (*Ev
 	return &EventStream{resp: resp, r: bufio.NewReaderSize(resp.Body, 64<<10), cancel: cancel,
 		idle: time.AfterFunc(eventIdle, cancel), LastID: lastEventID}, nil
 }
+
+// eventsPath is the path of an import's event stream.
+func eventsPath(bir string) string { return "/api/botport/imports/" + url.PathEscape(bir) + "/events" }
 
 // Next returns the next status event. Errors: io.EOF when the server ended
 // the stream (after the final document, or because it is stopping: resume
@@ -175,11 +178,13 @@ func (s *EventStream) Close() error {
 
 // WatchImport follows an import until it ends, calling progress with each
 // new status document, and returns the final one. It reads the import's
-// event stream and resumes it where it broke off (Last-Event-ID), with
-// backoff, giving up after Retries failed attempts in a row; a server
-// without event streams (404 or 405, a Kore.ai host) is polled with Wait
-// at the platform's polite rate instead. Errors: an *Error the server
-// answered (400 for an unknown import); the last transport failure; ctx's.
+// event stream and resumes it where it broke off (Last-Event-ID): at once
+// when the server ended a stream that had sent events (it stops), else
+// with backoff, telling OnRetry, giving up after Retries failed attempts
+// in a row. A server without event streams (404 or 405, a Kore.ai host)
+// is polled with Wait every PollInterval instead. Errors: an *Error the
+// server answered (400 for an unknown import); the last transport failure
+// (a stream that keeps ending early included); ctx's.
 func (c *Client) WatchImport(ctx context.Context, bir string, progress func(*Status)) (*Status, error) {
 	retries, backoff := c.Retries, c.MinBackoff
 	if retries == 0 {
@@ -196,7 +201,7 @@ func (c *Client) WatchImport(ctx context.Context, bir string, progress func(*Sta
 		var e *Error
 		switch {
 		case errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusMethodNotAllowed) && last == nil:
-			return c.Wait(ctx, bir, time.Second, progress)
+			return c.Wait(ctx, bir, c.PollInterval, progress)
 		case err == nil:
 			var got bool
 			last, got, err = readUntilDone(es, last, progress)
@@ -215,6 +220,9 @@ func (c *Client) WatchImport(ctx context.Context, bir string, progress func(*Sta
 		if ctx.Err() != nil {
 			return last, ctx.Err()
 		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("the event stream ended before the import did: %w", err)
+		}
 		// Answers retry as other calls do; a stream that broke or ended
 		// early always does.
 		wait, retry := time.Duration(0), true
@@ -227,6 +235,7 @@ func (c *Client) WatchImport(ctx context.Context, bir string, progress func(*Sta
 		if wait <= 0 {
 			wait = backoff << failures
 		}
+		c.retrying(http.MethodGet, eventsPath(bir), failures, retries, wait, err)
 		failures++
 		select {
 		case <-ctx.Done():

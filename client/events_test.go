@@ -106,3 +106,57 @@ func TestWatchImportFallsBackToPolling(t *testing.T) {
 		t.Fatalf("WatchImport = %+v, %v", st, err)
 	}
 }
+
+// TestWatchImportAnnouncesReconnects: a stream that fails before any
+// event is opened again after a backoff that OnRetry is told of, with
+// what failed; a stream the server ends after events is resumed at once,
+// without an announcement.
+func TestWatchImportAnnouncesReconnects(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		k := n
+		mu.Unlock()
+		switch k {
+		case 1:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, `{"errors":[{"msg":"Bad Gateway","code":502}]}`)
+		case 2:
+			w.Header().Set("Content-Type", "text/event-stream")
+			// ends without an event
+		case 3:
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "event: status\nid: 1000\ndata: {\"status\":\"pending\"}\n\n")
+			// ends after an event: resumed at once
+		default:
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "event: status\nid: 2000\ndata: {\"status\":\"success\"}\n\n")
+		}
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "cs-app", "secret")
+	c.MinBackoff = time.Millisecond
+	var retries []string
+	c.OnRetry = func(r Retry) {
+		retries = append(retries, fmt.Sprintf("%s %s %d/%d %v", r.Method, r.Path, r.Attempt, r.Attempts, r.Err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := c.WatchImport(ctx, "bir-a", nil)
+	if err != nil || st.Status != "success" {
+		t.Fatalf("WatchImport = %+v, %v", st, err)
+	}
+	want := []string{
+		"GET /api/botport/imports/bir-a/events 1/5 502 Bad Gateway (code 502)",
+		"GET /api/botport/imports/bir-a/events 2/5 the event stream ended before the import did: EOF",
+	}
+	if strings.Join(retries, "\n") != strings.Join(want, "\n") {
+		t.Errorf("retries announced:\n%s\nwant:\n%s", strings.Join(retries, "\n"), strings.Join(want, "\n"))
+	}
+	if n != 4 {
+		t.Errorf("%d connections, want 4", n)
+	}
+}

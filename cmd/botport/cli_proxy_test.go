@@ -38,7 +38,7 @@ func (p *slowProxy) release() {
 const (
 	slowUpload   = "upload"   // reads uploads at 640 KiB/s; reached after 1 MiB
 	cutUpload    = "cut"      // reads 1 MiB of an upload slowly, then drops the connection
-	hangStatus   = "status"   // never answers an import's status
+	hangStatus   = "status"   // never answers an import's status, nor its event stream
 	hangExport   = "export"   // never answers an export's status
 	hangBots     = "bots"     // never answers Get Bots
 	slowDownload = "download" // sends export downloads at 10 KiB/s
@@ -90,7 +90,7 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 				return
 			}
 			r.Body = body
-		case mode == hangStatus && strings.HasPrefix(path, "/api/public/bot/import/status/"),
+		case mode == hangStatus && (strings.HasPrefix(path, "/api/public/bot/import/status/") || isEvents(path)),
 			mode == hangExport && strings.HasSuffix(path, "/export/status"),
 			mode == hangBots && path == "/api/public/bots":
 			reach()
@@ -112,6 +112,11 @@ func newSlowProxy(t *testing.T, upstream, mode string) *slowProxy {
 	}))
 	t.Cleanup(func() { p.release(); p.Close() })
 	return p
+}
+
+// isEvents reports whether path is an import's event stream.
+func isEvents(path string) bool {
+	return strings.HasPrefix(path, "/api/botport/imports/") && strings.HasSuffix(path, "/events")
 }
 
 // slowReader reads chunk bytes per pause and calls reached once it has

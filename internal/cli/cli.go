@@ -144,6 +144,8 @@ func Commands(env Env) []*cobra.Command {
 	cmds := []*cobra.Command{
 		escapeErrors(importCmd(env)),
 		escapeErrors(statusCmd(env)),
+		escapeErrors(importsCmd(env)),
+		escapeErrors(cancelCmd(env)),
 		escapeErrors(exportCmd(env)),
 		escapeErrors(botsCmd(env)),
 		escapeErrors(versionsCmd(env)),

@@ -44,7 +44,7 @@ Selecting --tasks, --nlp or --settings makes an import into --bot incremental.`,
 	f.BoolVar(&replace, "replace", false, "incremental: replace the bot's utterances and patterns")
 	f.BoolVar(&dryRun, "dry-run", false, "run the whole import but commit nothing; show what would change (botport only)")
 	f.BoolVar(&wait, "wait", false, "follow the import to its end")
-	f.DurationVar(&interval, "interval", time.Second, "how often --wait polls")
+	f.DurationVar(&interval, "interval", time.Second, "how often --wait polls a host without event streams (a Kore.ai host)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the import's id (bir-…) once it is accepted; with --wait, problems still go to stderr")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if quiet && c.json {
@@ -128,14 +128,15 @@ type ImportParams struct {
 	Tasks, NLP, Settings []string
 	Append, Replace      bool
 	DryRun, Wait         bool
-	Interval             time.Duration
-	Quiet                bool // no progress output (--json, -q); retries are still announced on stderr
+	Interval             time.Duration // how often to poll a host without event streams
+	Quiet                bool          // no progress output (--json, -q); retries are still announced on stderr
 	// Started, when set, is called once the server accepted the import.
 	Started func(*client.Status)
 }
 
 // Import uploads the export at path and starts an import, showing progress
-// on env.Stdout; with p.Wait it follows the import and returns the final
+// on env.Stdout; with p.Wait it follows the import (its event stream, or
+// polls every p.Interval a host without streams) and returns the final
 // status document, else the start document.
 func Import(ctx context.Context, env Env, cl *client.Client, path string, p ImportParams) (*client.Status, error) {
 	if p.Append && p.Replace {
@@ -226,6 +227,7 @@ func Import(ctx context.Context, env Env, cl *client.Client, path string, p Impo
 	}
 	tr.line(safe(fmt.Sprintf("import %s started into %s %q", start.ID, target, start.StatusLogs[0].TaskName)))
 	tr.line(entryLine(start.StatusLogs[0]))
+	tr.waiting(start)
 	return follow(ctx, cl, start.ID, p.Interval, tr, 1)
 }
 

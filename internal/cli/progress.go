@@ -267,16 +267,18 @@ func byteCount(n int64) string {
 	return string(out) + " bytes"
 }
 
-// follow polls an import every interval until it ends, printing each new
-// status entry once and what the import waits for. An import cut off by a
+// follow follows an import until it ends, printing each new status entry
+// once and what the import waits for, and returns the final document. It
+// reads the import's event stream (client.WatchImport: a document at each
+// change, resumed after a broken connection), or polls every interval a
+// host without streams (a Kore.ai host). Entries are printed from the
+// documents, not from the events, so what is printed does not depend on
+// how changes were grouped into events or polls. An import cut off by a
 // restart rewrites its entries after importRequest; follow notes that and
 // goes on.
 func follow(ctx context.Context, cl *client.Client, bir string, interval time.Duration, tr tracker, printed int) (*client.Status, error) {
-	for {
-		st, err := cl.ImportStatus(ctx, bir)
-		if err != nil {
-			return nil, err
-		}
+	cl.PollInterval = interval
+	return cl.WatchImport(ctx, bir, func(st *client.Status) {
 		if len(st.StatusLogs) < printed {
 			tr.line("  (the import restarted; its entries begin again)")
 			printed = 1
@@ -285,14 +287,8 @@ func follow(ctx context.Context, cl *client.Client, bir string, interval time.Du
 			tr.line(entryLine(e))
 		}
 		printed = len(st.StatusLogs)
-		if st.Done() {
-			return st, nil
+		if !st.Done() {
+			tr.waiting(st)
 		}
-		tr.waiting(st)
-		select {
-		case <-ctx.Done():
-			return st, ctx.Err()
-		case <-time.After(interval):
-		}
-	}
+	})
 }

@@ -21,7 +21,7 @@ func statusCmd(env Env) *cobra.Command {
 	}
 	bindConn(cmd, &c)
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the import until it ends")
-	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often --watch polls")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "how often --watch polls a host without event streams (a Kore.ai host)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if interval <= 0 {
 			return usage("--interval must be positive")
