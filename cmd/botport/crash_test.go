@@ -262,7 +262,7 @@ func sigkillResumes(t *testing.T, extra []string) {
 			t.Errorf("%s waited at the kill; its job ran %d times (by %v), want 1", bir, j.Attempt, j.AttemptedBy)
 		}
 	}
-	t.Logf("the server was up again %v after the restart began; the 2 interrupted imports succeeded %v after it began (the issue's bound: 30 s), all %d %v after it; %s",
+	figure(t, "the server was up again %v after the restart began; the 2 interrupted imports succeeded %v after it began (the issue's bound: 30 s), all %d %v after it; %s",
 		up.Round(time.Millisecond), resumed.Round(time.Millisecond), len(birs), drained.Round(time.Millisecond), strings.TrimSpace(handedBack))
 
 	// Each bot holds exactly what a clean import of its fixture gives, in

@@ -92,7 +92,7 @@ func TestFaultReplicaDies(t *testing.T) {
 	if d := handed.Sub(killed); d > 2*lease {
 		t.Errorf("the survivor handed the job back %v after the kill; the lease bounds it at %v", d, lease)
 	}
-	t.Logf("replica A killed mid-import; B handed the job back %v after the kill (bound: lease 10 s + renewal 2 s) and finished the import %v after the kill (the issue's bound: 30 s); job attempts %d, by %v",
+	figure(t, "replica A killed mid-import; B handed the job back %v after the kill (bound: lease 10 s + renewal 2 s) and finished the import %v after the kill (the issue's bound: 30 s); job attempts %d, by %v",
 		handed.Sub(killed).Round(100*time.Millisecond), finished.Round(100*time.Millisecond), job.Attempt, job.AttemptedBy)
 }
 
@@ -221,7 +221,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	if len(bots) < len(all) || len(bots) > len(all)+refused {
 		t.Errorf("%d bots for %d accepted imports and %d refused requests", len(bots), len(all), refused)
 	}
-	t.Logf("PostgreSQL restarted in %v under load: at the restart %d imports accepted, %d in flight; %d refused while it was down (%d rate-limited, 429); first import accepted again %v after the restart; all %d accepted by the restart's end succeeded %v after it",
+	figure(t, "PostgreSQL restarted in %v under load: at the restart %d imports accepted, %d in flight; %d refused while it was down (%d rate-limited, 429); first import accepted again %v after the restart; all %d accepted by the restart's end succeeded %v after it",
 		restarted.Round(time.Millisecond), acceptedBefore, inFlight, refused, throttled, reconnect.Round(time.Millisecond), len(pre), recovered.Round(time.Millisecond))
 	// Imports pending through the outage: accepted before the restart
 	// ended, finished after it (while PostgreSQL was down, none could be
@@ -239,7 +239,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 		}
 	}
 	faults := strings.Count(ts.logs.String(), `msg="import fault"`)
-	t.Logf("in all %d imports accepted, all succeeded (the last %v after the restart), %d bots; %d were pending through the outage; %d jobs ran more than once (%d import faults logged)",
+	figure(t, "in all %d imports accepted, all succeeded (the last %v after the restart), %d bots; %d were pending through the outage; %d jobs ran more than once (%d import faults logged)",
 		len(all), drained.Round(time.Millisecond), len(bots), across, retried, faults)
 	if across == 0 {
 		t.Errorf("no import was pending through the outage: PostgreSQL was not restarted under load")

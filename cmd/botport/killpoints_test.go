@@ -264,7 +264,7 @@ func killAtOnce(t *testing.T, extra []string, point string, clean map[string]str
 		t.Errorf("the default account has %d bots (%v), want 2", len(bots), err)
 	}
 	if !t.Failed() {
-		t.Logf("killed at %s with %d workers stopped there; restarted at once, the 3 imports ended once each, the last %v after the restart began; each bot's versions are a clean import's",
+		figure(t, "killed at %s with %d workers stopped there; restarted at once, the 3 imports ended once each, the last %v after the restart began; each bot's versions are a clean import's",
 			point, len(stopped), last.Round(time.Millisecond))
 	}
 	return true

@@ -82,7 +82,7 @@ func TestFinding1BotFunctionsMemory(t *testing.T) {
 	_, err := c.ImportFunctions(ctx, botID, attack)
 	_, peak := p.rss(t)
 	var ce *client.Error
-	t.Logf("40 × 20 MiB bot-functions request: %v; server RSS idle %s, peak %s (+%s)", err, mib(idle), mib(peak), mib(peak-idle))
+	figure(t, "40 × 20 MiB bot-functions request: %v; server RSS idle %s, peak %s (+%s)", err, mib(idle), mib(peak), mib(peak-idle))
 	if !errors.As(err, &ce) || ce.StatusCode != 413 {
 		t.Errorf("40 × 20 MiB bot-functions request: %v, want 413", err)
 	}
@@ -98,7 +98,7 @@ func TestFinding1BotFunctionsMemory(t *testing.T) {
 		t.Errorf("4 × 8 MiB bot-functions request (at the bounds): %v", err)
 	}
 	_, peak = p.rss(t)
-	t.Logf("4 × 8 MiB bot-functions request: server RSS peak %s (+%s over idle)", mib(peak), mib(peak-idle))
+	figure(t, "4 × 8 MiB bot-functions request: server RSS peak %s (+%s over idle)", mib(peak), mib(peak-idle))
 	if peak-idle > rssBound {
 		t.Errorf("a request within the bounds took the server %s above idle; the bound is %s", mib(peak-idle), mib(rssBound))
 	}
@@ -127,7 +127,7 @@ func TestFinding2RepeatedFunctionIDs(t *testing.T) {
 	}
 	done := waitLong(t, c, st.ID, 10*time.Minute)
 	read := p.readBytes(t) - before
-	t.Logf("import with one 1 MiB script named 2000 times: %s; the server read %s for it (requests, files, database)", done.Status, mib(read))
+	figure(t, "import with one 1 MiB script named 2000 times: %s; the server read %s for it (requests, files, database)", done.Status, mib(read))
 	if done.Status != "success" {
 		t.Errorf("import: %s %s, want success (one script)", done.Status, done.Message)
 	}
@@ -228,7 +228,7 @@ func TestFinding3ZipMemoryAndStorage(t *testing.T) {
 	done := wait(t, c, st.ID)
 	bodies, blobs = storedBodyBytes(t, data)-bodies, dirBytes(t, filepath.Join(data, "blobs"))-blobs
 	ratio := float64(bodies+blobs) / float64(fi.Size())
-	t.Logf("zip of %d bytes with 200 scripts of 1 MiB: %s %q; stored %d bytes of records and %d of blobs: %.2f bytes stored per byte uploaded",
+	figure(t, "zip of %d bytes with 200 scripts of 1 MiB: %s %q; stored %d bytes of records and %d of blobs: %.2f bytes stored per byte uploaded",
 		fi.Size(), done.Status, done.Message, bodies, blobs, ratio)
 	if ratio > 2 {
 		t.Errorf("%.2f bytes stored per byte uploaded, want at most 2", ratio)
@@ -264,7 +264,7 @@ func TestFinding3ZipMemoryAndStorage(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	_, peak := p.rss(t)
-	t.Logf("zip of %s with a 1000 MiB script: %s %q; server RSS idle %s, peak %s (+%s)", mib(fi.Size()), done.Status, done.Message, mib(idle), mib(peak), mib(peak-idle))
+	figure(t, "zip of %s with a 1000 MiB script: %s %q; server RSS idle %s, peak %s (+%s)", mib(fi.Size()), done.Status, done.Message, mib(idle), mib(peak), mib(peak-idle))
 	if done.Status != "failure" || !strings.Contains(done.Message, "the limit is 8388608 bytes") {
 		t.Errorf("the 1000 MiB script: %s %q, want a failure naming the script limit", done.Status, done.Message)
 	}

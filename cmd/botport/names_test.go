@@ -78,7 +78,7 @@ func TestFinding5HostileNames(t *testing.T) {
 	good := uploadExport(t, c, e)
 	check := func(what string, pending, final int) {
 		t.Helper()
-		t.Logf("%s: status document %d bytes pending, %d at the end", what, pending, final)
+		figure(t, "%s: status document %d bytes pending, %d at the end", what, pending, final)
 		if pending > docBound || final > docBound {
 			t.Errorf("%s: status documents of %d and %d bytes, want at most %d", what, pending, final, docBound)
 		}
@@ -160,7 +160,7 @@ func TestFinding5HostileNames(t *testing.T) {
 		}
 	}
 	resp, body := rawRequest(t, "GET", ts.URL+"/api/public/bots?limit=50", map[string]string{"auth": mustToken(t, c)}, nil)
-	t.Logf("Get Bots page of 50 bots with hostile names: %d bytes", len(body))
+	figure(t, "Get Bots page of 50 bots with hostile names: %d bytes", len(body))
 	if resp.StatusCode != 200 || len(body) > docBound {
 		t.Errorf("Get Bots: %d, %d bytes; want 200 within %d bytes", resp.StatusCode, len(body), docBound)
 	}

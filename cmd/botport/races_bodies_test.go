@@ -82,7 +82,7 @@ func TestFinding7WritesRaceOnNewBodies(t *testing.T) {
 					t.Errorf("import %s ended %s: %s", bir, st.Status, st.Message)
 				}
 			}
-			t.Logf("%d rounds of two writes storing the same two new scripts in opposite orders: %d failed; %d import faults logged",
+			figure(t, "%d rounds of two writes storing the same two new scripts in opposite orders: %d failed; %d import faults logged",
 				rounds, len(failures), strings.Count(ts.logs.String(), "import fault"))
 			if line := logLine(ts.logs.String(), "request failed"); line != "" {
 				t.Errorf("a request failed: %s", line)

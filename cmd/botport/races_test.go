@@ -99,7 +99,7 @@ func TestWritesRaceImports(t *testing.T) {
 			elapsed := time.Since(start)
 			close(done)
 			wg.Wait()
-			t.Logf("%d incremental imports finished in %v beside %d synchronous writes; %d merged again after losing the commit race",
+			figure(t, "%d incremental imports finished in %v beside %d synchronous writes; %d merged again after losing the commit race",
 				imports, elapsed.Round(time.Millisecond), writes, strings.Count(ts.logs.String(), "import merges again"))
 			if len(failures) > 0 {
 				t.Errorf("%d synchronous writes failed, first: %s", len(failures), failures[0])

@@ -90,7 +90,7 @@ func TestSecretsAtRest(t *testing.T) {
 			}
 			if s, err := exec.Command("strings", f).Output(); err == nil {
 				found := strings.Contains(string(s), p.Secret) || strings.Contains(string(s), second.ClientSecret)
-				t.Logf("strings %s %s: %d lines, a client secret among them: %v", filepath.Base(f), when, strings.Count(string(s), "\n"), found)
+				figure(t, "strings %s %s: %d lines, a client secret among them: %v", filepath.Base(f), when, strings.Count(string(s), "\n"), found)
 			}
 		}
 	}

@@ -85,7 +85,7 @@ func TestSIGTERMHandsBackToReplica(t *testing.T) {
 	if vs := botVersions(t, b.URL, cb, done.StreamID); len(vs) != 1 || vs[0].ImportID != start.ID {
 		t.Errorf("the bot's versions %+v; want one, by %s", vs, start.ID)
 	}
-	t.Logf("SIGTERM mid-import with a second replica: A handed the import back at the end of its 1 s grace; B started it %v after A exited and it succeeded; job attempts %d, by %v",
+	figure(t, "SIGTERM mid-import with a second replica: A handed the import back at the end of its 1 s grace; B started it %v after A exited and it succeeded; job attempts %d, by %v",
 		picked.Round(time.Millisecond), job.Attempt, job.AttemptedBy)
 }
 
@@ -127,7 +127,7 @@ func TestSIGTERMHandsBack(t *testing.T) {
 			if job == nil || job.Attempt != 1 || len(job.AttemptedBy) != 2 {
 				t.Errorf("the import's River job: %+v; want one attempt used, tried twice", job)
 			}
-			t.Logf("SIGTERM mid-import, no other replica: handed back, status waiting for recovery (%s) while no server ran; the next start ran it and it succeeded", q)
+			figure(t, "SIGTERM mid-import, no other replica: handed back, status waiting for recovery (%s) while no server ran; the next start ran it and it succeeded", q)
 		})
 	}
 }

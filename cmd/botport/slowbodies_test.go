@@ -84,7 +84,7 @@ func TestSlowUnauthenticatedBodies(t *testing.T) {
 	}
 	time.Sleep(time.Until(sent.Add(5 * time.Second)))
 	at5s := openSockets(t, pid)
-	t.Logf("%d slow unauthenticated bodies: the server holds %d sockets 5 s after they were sent (%d when idle, the listener included)", clients, at5s, idle)
+	figure(t, "%d slow unauthenticated bodies: the server holds %d sockets 5 s after they were sent (%d when idle, the listener included)", clients, at5s, idle)
 	if resp, body := rawRequest(t, "GET", p.URL+"/healthz", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("healthz during the attack: %d %s", resp.StatusCode, body)
 	}

@@ -99,7 +99,7 @@ func TestImportEventStream(t *testing.T) {
 				if len(stages) < 4 || stages[0] != "importRequest" || stages[1] != "Bot Definition" || stages[len(stages)-1] != "importBot" {
 					t.Errorf("%s: stages %v", name, stages)
 				}
-				t.Logf("%s: %d events, %d stages", name, len(events), len(stages))
+				figure(t, "%s: %d events, %d stages", name, len(events), len(stages))
 
 				// Resumes: after the first event, only the later ones; after
 				// the last, nothing.

@@ -99,7 +99,7 @@ func (p *onTerminal) signalEnds(t *testing.T, signal func(*onTerminal) error, wa
 	}
 	code := p.waitExit(t, 30*time.Second)
 	took := time.Since(sent)
-	t.Logf("exit %d, %v after the signal", code, took.Round(time.Millisecond))
+	figure(t, "exit %d, %v after the signal", code, took.Round(time.Millisecond))
 	if code != want {
 		t.Errorf("exit %d, want %d. Screen:\n%s", code, want, p.screen())
 	}
