@@ -95,8 +95,8 @@ func TestFairShare(t *testing.T) {
 			if n := mostAtOnce(runs); n > share {
 				t.Errorf("up to %d of the account's imports ran at once, its share is %d", n, share)
 			}
-			figure(t, "the other account's small import: %v alone, %v while %d large imports flooded the workers (+%v; the issue's bound: 2 s over unloaded); at most %d large imports ran at once",
-				unloaded.Round(time.Millisecond), loaded.Round(time.Millisecond), flood, (loaded - unloaded).Round(time.Millisecond), mostAtOnce(runs))
+			figure(t, "the other account's small import: %v alone, %v while %d large imports flooded the workers (%+dms; the issue's bound: 2 s over unloaded); at most %d large imports ran at once",
+				unloaded.Round(time.Millisecond), loaded.Round(time.Millisecond), flood, (loaded - unloaded).Milliseconds(), mostAtOnce(runs))
 		})
 	}
 }
