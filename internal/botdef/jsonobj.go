@@ -63,6 +63,20 @@ func Get(fields []Field, name string) jsontext.Value {
 	return nil
 }
 
+// GetString returns the named field's value when it is a JSON string,
+// unquoted; "" when the field is absent, not a string, or badly escaped.
+func GetString(fields []Field, name string) string {
+	v := Get(fields, name)
+	if v.Kind() != '"' {
+		return ""
+	}
+	s, err := jsontext.AppendUnquote(nil, v)
+	if err != nil {
+		return ""
+	}
+	return string(s)
+}
+
 // Set replaces the named field's value, or appends the field.
 func Set(fields []Field, name string, v jsontext.Value) []Field {
 	for i := range fields {

@@ -155,9 +155,9 @@ func (t Tree) elements(def *botdef.Definition, member string, rs []*botdef.Recor
 		case "dialogs":
 			name = cmp.Or(dialogNames[r.Ident], r.Name)
 		case "forms", "widgets", "panels":
-			name = cmp.Or(str(f, "name"), r.Name)
+			name = cmp.Or(botdef.GetString(f, "name"), r.Name)
 		case "knowledgeTasks":
-			name = cmp.Or(str(f, "name"), "graph") + "." + cmp.Or(str(f, "language"), "any")
+			name = cmp.Or(botdef.GetString(f, "name"), "graph") + "." + cmp.Or(botdef.GetString(f, "language"), "any")
 		}
 		want[i] = named{want: base(cmp.Or(name, r.Ident)), ident: r.Ident}
 	}
@@ -186,7 +186,7 @@ func (t Tree) script(body []byte, name string) ([]byte, error) {
 		return nil, err
 	}
 	v := botdef.Get(f, "script")
-	if str(f, "type") != "script" || v.Kind() != '"' {
+	if botdef.GetString(f, "type") != "script" || v.Kind() != '"' {
 		if v.Kind() == '{' && bytes.Contains(v, []byte(`"$file"`)) {
 			return nil, errors.New("a component's script is an object with $file, which the layout reserves")
 		}
@@ -229,8 +229,8 @@ func (t Tree) utterances(def *botdef.Definition, rs []*botdef.Record) error {
 				return err
 			}
 			f, _ := botdef.Fields(el)
-			task := str(f, "taskId")
-			groups[task] = append(groups[task], utterance{lang: str(f, "language"), text: str(f, "sentence"), body: c})
+			task := botdef.GetString(f, "taskId")
+			groups[task] = append(groups[task], utterance{lang: botdef.GetString(f, "language"), text: botdef.GetString(f, "sentence"), body: c})
 			return nil
 		})
 		if err != nil {
@@ -268,17 +268,4 @@ func (t Tree) utterances(def *botdef.Definition, rs []*botdef.Record) error {
 		}
 	}
 	return nil
-}
-
-// str returns a string member of an object, or "".
-func str(f []botdef.Field, name string) string {
-	v := botdef.Get(f, name)
-	if v.Kind() != '"' {
-		return ""
-	}
-	s, err := jsontext.AppendUnquote(nil, v)
-	if err != nil {
-		return ""
-	}
-	return string(s)
 }

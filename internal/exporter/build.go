@@ -234,7 +234,7 @@ func (p *plan) subTasks(req *Request) error {
 		if err != nil {
 			return fmt.Errorf("dialogs[%d]: %w", r.Seq, err)
 		}
-		id, lname := stringField(f, "_id"), stringField(f, "lname")
+		id, lname := botdef.GetString(f, "_id"), botdef.GetString(f, "lname")
 		all = append(all, dialog{r.Ident, r.RefID})
 		for _, want := range req.Dialogs {
 			if want == id || want == r.RefID || strings.EqualFold(want, r.Name) || strings.EqualFold(want, lname) {
@@ -286,7 +286,7 @@ func (p *plan) subTasks(req *Request) error {
 		if err != nil {
 			return fmt.Errorf("dialogComponents[%d]: %w", r.Seq, err)
 		}
-		compIDs[stringField(f, "_id")] = true
+		compIDs[botdef.GetString(f, "_id")] = true
 		if r.RefID != "" {
 			compRefs[r.RefID] = true
 		}
@@ -316,7 +316,7 @@ func (p *plan) subTasks(req *Request) error {
 		if err != nil {
 			return nil, fmt.Errorf("sentences: %w", err)
 		}
-		if !compIDs[stringField(f, "taskId")] {
+		if !compIDs[botdef.GetString(f, "taskId")] {
 			return nil, nil
 		}
 		return el, nil
@@ -414,17 +414,4 @@ func without(obj []byte, name string) ([]byte, error) {
 	}
 	f = slices.DeleteFunc(f, func(x botdef.Field) bool { return x.Name == name })
 	return botdef.Object(f), nil
-}
-
-// stringField returns a string member of an object, or "".
-func stringField(f []botdef.Field, name string) string {
-	v := botdef.Get(f, name)
-	if v.Kind() != '"' {
-		return ""
-	}
-	s, err := jsontext.AppendUnquote(nil, v)
-	if err != nil {
-		return ""
-	}
-	return string(s)
 }

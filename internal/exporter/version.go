@@ -2,12 +2,11 @@ package exporter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/botport/botport/internal/kore"
+	"github.com/botport/botport/internal/botversion"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -31,26 +30,9 @@ func (v *VersionZip) FileName() string { return fmt.Sprintf("%s-v%d.zip", v.BotN
 // version number the bot has not committed (kore.ErrVersion); a version
 // whose stored content cannot be read is a fault, as is any store error.
 func (s *Service) OpenVersion(ctx context.Context, app *store.App, botID string, number int) (*VersionZip, error) {
-	st := s.cfg.Store
-	bot, err := st.Bot(ctx, app.AccountID, botID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, kore.ErrStreamID
-	}
+	bot, v, err := botversion.Lookup(ctx, s.cfg.Store, app.AccountID, botID, number)
 	if err != nil {
 		return nil, err
-	}
-	vs, err := st.Versions(ctx, app.AccountID, botID)
-	if err != nil {
-		return nil, err
-	}
-	var v *store.Version
-	for _, x := range vs {
-		if x.Number == number {
-			v = x
-		}
-	}
-	if v == nil {
-		return nil, kore.ErrVersion
 	}
 	c, err := s.load(ctx, app.AccountID, v.ID)
 	if p, ok := asProblem(err); ok {

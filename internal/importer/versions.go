@@ -8,6 +8,7 @@ import (
 	"errors"
 
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/botversion"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 )
@@ -59,25 +60,9 @@ func (s *Service) Versions(ctx context.Context, app *store.App, botID string) ([
 // import held the bot past Config.BusyWait); faults.
 func (s *Service) Restore(ctx context.Context, app *store.App, botID string, number int) (*VersionInfo, error) {
 	st := s.cfg.Store
-	bot, err := st.Bot(ctx, app.AccountID, botID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, kore.ErrStreamID
-	}
+	bot, from, err := botversion.Lookup(ctx, st, app.AccountID, botID, number)
 	if err != nil {
 		return nil, err
-	}
-	vs, err := st.Versions(ctx, app.AccountID, botID)
-	if err != nil {
-		return nil, err
-	}
-	var from *store.Version
-	for _, v := range vs {
-		if v.Number == number {
-			from = v
-		}
-	}
-	if from == nil {
-		return nil, ErrVersion
 	}
 	// The bot's listing fields follow the restored content; its name never
 	// changes. Versions are immutable, so they can be read before the write.
