@@ -128,6 +128,18 @@ type Downloaded struct {
 // authorization, so no credentials are sent. Failures answered before any
 // byte was written are retried like other calls.
 func (c *Client) Download(ctx context.Context, downloadURL string, w io.Writer) (*Downloaded, error) {
+	path := downloadURL
+	if u, err := url.Parse(downloadURL); err == nil {
+		path = u.Path // the query is the link's signature: never announced
+	}
+	return c.fetch(ctx, path, func() (*http.Response, error) { return c.get(ctx, downloadURL) }, w)
+}
+
+// fetch copies the body of get's answer to w. Failures answered before any
+// byte was written are retried like other reads (announced with path); a
+// body cut off midway, or shorter than its Content-Length, is an error:
+// the zip is incomplete.
+func (c *Client) fetch(ctx context.Context, path string, get func() (*http.Response, error), w io.Writer) (*Downloaded, error) {
 	retries, backoff := c.Retries, c.MinBackoff
 	if retries == 0 {
 		retries = 4
@@ -136,7 +148,7 @@ func (c *Client) Download(ctx context.Context, downloadURL string, w io.Writer) 
 		backoff = 200 * time.Millisecond
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.get(ctx, downloadURL)
+		resp, err := get()
 		if err == nil {
 			defer resp.Body.Close()
 			d := &Downloaded{}
@@ -155,10 +167,6 @@ func (c *Client) Download(ctx context.Context, downloadURL string, w io.Writer) 
 		}
 		if wait <= 0 {
 			wait = backoff << attempt
-		}
-		path := downloadURL
-		if u, perr := url.Parse(downloadURL); perr == nil {
-			path = u.Path // the query is the link's signature
 		}
 		c.retrying(http.MethodGet, path, attempt, retries, wait, err)
 		select {

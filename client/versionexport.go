@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // ExportVersion writes the export zip of one committed version of a bot to
@@ -17,37 +15,7 @@ import (
 // incomplete). An unknown version is a 404 *Error.
 func (c *Client) ExportVersion(ctx context.Context, botID string, n int, w io.Writer) (*Downloaded, error) {
 	path := fmt.Sprintf("/api/botport/bots/%s/versions/%d/export", url.PathEscape(botID), n)
-	retries, backoff := c.Retries, c.MinBackoff
-	if retries == 0 {
-		retries = 4
-	}
-	if backoff <= 0 {
-		backoff = 200 * time.Millisecond
-	}
-	for attempt := 0; ; attempt++ {
-		resp, err := c.authedGet(ctx, path)
-		if err == nil {
-			defer resp.Body.Close()
-			d := &Downloaded{}
-			if _, params, perr := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); perr == nil {
-				d.FileName = params["filename"]
-			}
-			d.Size, err = io.Copy(w, resp.Body)
-			return d, err
-		}
-		wait, retry := c.retryable(err, true, false)
-		if !retry || attempt >= retries {
-			return nil, err
-		}
-		if wait <= 0 {
-			wait = backoff << attempt
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait):
-		}
-	}
+	return c.fetch(ctx, path, func() (*http.Response, error) { return c.authedGet(ctx, path) }, w)
 }
 
 // authedGet sends a GET with the credential and returns a 200 answer
