@@ -9,8 +9,16 @@ import (
 	"github.com/botport/botport/internal/kore"
 )
 
+// registrar is where routes are registered: the server's *http.ServeMux,
+// or a recorder in the test that holds the route table against the OpenAPI
+// document.
+type registrar interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+	Handle(pattern string, handler http.Handler)
+}
+
 // routes is the whole API at a glance.
-func (s *server) routes(mux *http.ServeMux) {
+func (s *server) routes(mux registrar) {
 	const p = "/api/public"
 	// Each authenticated route: its scope, its rate limit (level and bucket,
 	// contract section 4), its handler; s.idempotent: the POST honours
@@ -74,7 +82,7 @@ func (s *server) routes(mux *http.ServeMux) {
 // and answers other methods on the same path 405 in the envelope (the
 // standard mux would answer in plain text), with Allow listing every
 // method the path has.
-func (s *server) route(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+func (s *server) route(mux registrar, method, path string, h http.HandlerFunc) {
 	if s.allowed == nil {
 		s.allowed = map[string]string{}
 	}
