@@ -127,6 +127,7 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 	}
 	t.Cleanup(func() {
 		ts.stop()
+		claimOpenAPIFailures(t, ts.URL)
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs)
 		}

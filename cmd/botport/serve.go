@@ -40,6 +40,11 @@ import (
 	"github.com/botport/botport/internal/webhook"
 )
 
+// wrapHandler, when set, wraps the API's handler. Only the tests set it:
+// they check every answer against the OpenAPI document
+// (openapi_validate_test.go), without linking a validator into the binary.
+var wrapHandler func(http.Handler) http.Handler
+
 // serveConfig is everything serve reads from flags and environment.
 type serveConfig struct {
 	addr, data, blobURL   string
@@ -377,6 +382,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	// what it moves (httpapi.IO), so an upload of the largest file over a
 	// slow link completes and a trickle does not. Headers must come within
 	// 10 s, and an idle connection is closed after 2 minutes.
+	if wrapHandler != nil {
+		handler = wrapHandler(handler)
+	}
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
 	r.served = make(chan error, 1)
 	go func() { r.served <- r.srv.Serve(ln) }()
