@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "openapi: %d answers of in-process servers checked against openapi.json\n", answerCheck().checked.Load())
+	}
 	if left := answerCheck().unclaimed(); len(left) > 0 {
 		// Answers no test claimed (a request through a proxy, say).
 		for _, f := range left {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -71,6 +72,8 @@ type openAPIChecker struct {
 	envelope *openapi3.SchemaRef
 	err      error // the document does not load: every answer fails
 
+	checked atomic.Int64 // answers checked, for -v
+
 	mu       sync.Mutex
 	failures map[string][]string // by the host the request reached
 	file     string
@@ -83,6 +86,7 @@ func (c *openAPIChecker) wrap(next http.Handler) http.Handler {
 		// skips the check: the client sees no whole answer.
 		next.ServeHTTP(rw, r)
 		rw.snapshot()
+		c.checked.Add(1)
 		if reason := c.check(r, rw); reason != "" {
 			c.record(r.Host, fmt.Sprintf("%s %s -> %d %s: %s", r.Method, r.URL.Path, rw.status, rw.header.Get("Content-Type"), reason))
 		}
@@ -325,3 +329,34 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+// TestOpenAPICheckChildFile: a child server's mismatches reach the test
+// that started it through the file, and fail it.
+func TestOpenAPICheckChildFile(t *testing.T) {
+	t.Parallel()
+	file := t.TempDir() + "/openapi-failures"
+	child := &openAPIChecker{failures: map[string][]string{}, file: file}
+	child.record("127.0.0.1:1", "GET /healthz -> 200: drifted")
+	child.record("127.0.0.1:1", "GET /readyz -> 200: drifted")
+	if len(child.unclaimed()) != 0 {
+		t.Fatal("a child recorded in memory, not in its file")
+	}
+	tb := &errorsTB{TB: t}
+	claimOpenAPIFile(tb, file)
+	if len(tb.errs) != 2 || !strings.Contains(tb.errs[1], "GET /readyz -> 200: drifted") {
+		t.Errorf("claimed %q, want both failures", tb.errs)
+	}
+	tb = &errorsTB{TB: t}
+	claimOpenAPIFile(tb, t.TempDir()+"/none")
+	if len(tb.errs) != 0 {
+		t.Errorf("no file: claimed %q", tb.errs)
+	}
+}
+
+// errorsTB records Errorf instead of failing.
+type errorsTB struct {
+	testing.TB
+	errs []string
+}
+
+func (e *errorsTB) Errorf(format string, args ...any) { e.errs = append(e.errs, fmt.Sprintf(format, args...)) }
