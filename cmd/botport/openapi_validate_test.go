@@ -58,19 +58,18 @@ var answerCheck = sync.OnceValue(func() *openAPIChecker {
 	if c.err == nil {
 		c.router, c.err = gorillamux.NewRouter(c.doc)
 	}
-	if c.err == nil {
-		if c.envelope = c.doc.Components.Schemas["Error"]; c.envelope == nil {
-			c.err = errors.New("no Error schema")
+	for _, name := range []string{"Error", "WebhookEvent"} {
+		if c.err == nil && c.doc.Components.Schemas[name] == nil {
+			c.err = errors.New("no schema " + name)
 		}
 	}
 	return c
 })
 
 type openAPIChecker struct {
-	doc      *openapi3.T
-	router   routers.Router
-	envelope *openapi3.SchemaRef
-	err      error // the document does not load: every answer fails
+	doc    *openapi3.T
+	router routers.Router
+	err    error // the document does not load: every answer fails
 
 	checked atomic.Int64 // answers checked, for -v
 
@@ -135,12 +134,27 @@ func (c *openAPIChecker) isEnvelope(rw *recordingWriter) string {
 	if err != nil || mt != "application/json" {
 		return "a refusal that is not the error envelope (Content-Type)"
 	}
-	var v any
-	if err := json.Unmarshal(rw.body.Bytes(), &v); err != nil {
-		return "a refusal that is not the error envelope: " + err.Error()
+	if why := c.matches("Error", rw.body.Bytes()); why != "" {
+		return "a refusal that is not the error envelope: " + why
 	}
-	if err := c.envelope.Value.VisitJSON(v, openapi3.EnableJSONSchema2020(), openapi3.VisitAsResponse()); err != nil {
-		return "a refusal that is not the error envelope: " + shorten(err.Error())
+	return ""
+}
+
+// matches returns why body does not match the document's schema name, or "".
+func (c *openAPIChecker) matches(name string, body []byte) string {
+	if c.err != nil {
+		return "openapi.json: " + c.err.Error()
+	}
+	schema := c.doc.Components.Schemas[name]
+	if schema == nil {
+		return "no schema " + name
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err.Error()
+	}
+	if err := schema.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+		return shorten(err.Error())
 	}
 	return ""
 }
@@ -361,4 +375,25 @@ type errorsTB struct {
 
 func (e *errorsTB) Errorf(format string, args ...any) {
 	e.errs = append(e.errs, fmt.Sprintf(format, args...))
+}
+
+// TestOpenAPIWebhookEventDrift: the check the webhook receivers make
+// catches a drifted delivery body.
+func TestOpenAPIWebhookEventDrift(t *testing.T) {
+	t.Parallel()
+	status := `{"_id":"bir-1","status":"success","streamRefId":"st-1","statusLogs":[],"createdBy":"u-1","requestType":"Botimport","createdOn":"2026-01-01T00:00:00.000Z","__v":0}`
+	good := `{"type":"import.succeeded","timestamp":"2026-01-01T00:00:00.000Z","data":` + status + `}`
+	for _, tc := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"OK", good, true},
+		{"UnknownType", strings.Replace(good, "import.succeeded", "import.started", 1), false},
+		{"DataMissingMember", strings.Replace(good, `"requestType":"Botimport",`, "", 1), false},
+		{"ExtraMember", strings.Replace(good, `{"type"`, `{"id":"x","type"`, 1), false},
+	} {
+		if why := answerCheck().matches("WebhookEvent", []byte(tc.body)); (why == "") != tc.ok {
+			t.Errorf("%s: matches = %q, want ok %v", tc.name, why, tc.ok)
+		}
+	}
 }

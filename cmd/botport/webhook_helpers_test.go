@@ -47,7 +47,15 @@ type hookCall struct {
 func newHookReceiver(t testing.TB) *hookReceiver {
 	h := &hookReceiver{}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(h.srv.Close)
+	t.Cleanup(func() {
+		h.srv.Close()
+		// Every delivery's body is a WebhookEvent of the OpenAPI document.
+		for _, c := range h.snapshot() {
+			if why := answerCheck().matches("WebhookEvent", c.Body); why != "" {
+				t.Errorf("openapi: delivery %s does not match WebhookEvent: %s", c.ID, why)
+			}
+		}
+	})
 	return h
 }
 
