@@ -128,6 +128,9 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 	t.Cleanup(func() {
 		ts.stop()
 		claimOpenAPIFailures(t, ts.URL)
+		if ts.Metrics != "" {
+			claimOpenAPIFailures(t, strings.TrimSuffix(ts.Metrics, "/metrics"))
+		}
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs)
 		}
