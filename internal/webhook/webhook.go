@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
 )
@@ -131,8 +133,11 @@ func (s *Service) Create(ctx context.Context, app *store.App, rawURL string, eve
 	if err != nil {
 		return nil, err
 	}
+	// A version 7 UUID grows with time, strictly within this process:
+	// the list's order (created_on, id) is the order of registration even
+	// for webhooks registered within one millisecond.
 	w := &store.Webhook{
-		ID: PrefixWebhook + kore.NewUUID(), AccountID: app.AccountID, AppID: app.ID, URL: u.String(),
+		ID: PrefixWebhook + uuid.Must(uuid.NewV7()).String(), AccountID: app.AccountID, AppID: app.ID, URL: u.String(),
 		Events: types, Secret: NewSecret(), CreatedOn: s.cfg.Now().UTC().Truncate(time.Millisecond),
 	}
 	if err := s.cfg.Store.CreateWebhook(ctx, w, s.cfg.MaxPerAccount); errors.Is(err, store.ErrLimit) {
