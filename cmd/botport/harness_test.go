@@ -22,6 +22,7 @@ import (
 // testServer is `botport serve` running in-process through run().
 type testServer struct {
 	URL       string
+	Metrics   string // the --metrics-addr listener's /metrics URL, when one was asked for
 	Data      string
 	AppID     string
 	Secret    string
@@ -49,6 +50,7 @@ func (s *syncBuffer) String() string {
 
 var (
 	reListening = regexp.MustCompile(`listening on (http://\S+)`)
+	reMetrics   = regexp.MustCompile(`^botport metrics on (http://\S+)`)
 	reField     = regexp.MustCompile(`^\s*(clientId|clientSecret|accountId):\s+(\S+)`)
 )
 
@@ -77,6 +79,9 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 	go func() {
 		for sc.Scan() {
 			line := sc.Text()
+			if m := reMetrics.FindStringSubmatch(line); m != nil {
+				ts.Metrics = m[1] // printed before the listening line
+			}
 			if m := reListening.FindStringSubmatch(line); m != nil {
 				ts.URL = m[1] // printed after the credentials
 				close(ready)
@@ -122,6 +127,10 @@ func startServerIn(t testing.TB, dir string, extra ...string) *testServer {
 	}
 	t.Cleanup(func() {
 		ts.stop()
+		claimOpenAPIFailures(t, ts.URL)
+		if ts.Metrics != "" {
+			claimOpenAPIFailures(t, strings.TrimSuffix(ts.Metrics, "/metrics"))
+		}
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs)
 		}

@@ -49,11 +49,13 @@ func joinReplica(ctx context.Context, r *running, rep *replica.Replica, jobs *ri
 		}
 		handed, err := queue.HandBack(ctx, jobs, rep.Dead, reason)
 		if len(handed) > 0 {
-			var by []string
+			var by, kinds []string
 			for _, j := range handed {
 				by = append(by, j.AttemptedBy[len(j.AttemptedBy)-1])
+				kinds = append(kinds, j.Kind)
 			}
-			r.log.Info("handed back jobs of stopped replicas", "jobs", len(handed), "replicas", strings.Join(by, ","), "at_start", start)
+			r.log.Info("handed back jobs of stopped replicas", "jobs", len(handed), "kinds", strings.Join(kinds, ","),
+				"replicas", strings.Join(by, ","), "at_start", start)
 		}
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -29,13 +30,20 @@ import (
 	"github.com/botport/botport/internal/httpapi"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/killpoint"
+	"github.com/botport/botport/internal/metrics"
 	"github.com/botport/botport/internal/publish"
 	"github.com/botport/botport/internal/queue"
 	"github.com/botport/botport/internal/ratelimit"
 	"github.com/botport/botport/internal/replica"
 	"github.com/botport/botport/internal/upload"
 	"github.com/botport/botport/internal/variables"
+	"github.com/botport/botport/internal/webhook"
 )
+
+// wrapHandler, when set, wraps the API's handler. Only the tests set it:
+// they check every answer against the OpenAPI document
+// (openapi_validate_test.go), without linking a validator into the binary.
+var wrapHandler func(http.Handler) http.Handler
 
 // serveConfig is everything serve reads from flags and environment.
 type serveConfig struct {
@@ -64,6 +72,8 @@ type serveConfig struct {
 	rateLimit             string
 	rateRules             [3]string // per level, in ratelimit.Levels order
 	rules                 map[ratelimit.Level]ratelimit.Rule
+	metricsAddr           string
+	webhookAllowPrivate   bool
 }
 
 func serveCmd(getenv env, stdout, stderr io.Writer) *cobra.Command {
@@ -148,6 +158,7 @@ func bindServeFlags(s *settings, c *serveConfig) {
 	s.duration(&c.downloadTTL, "download-ttl", time.Hour, "lifetime of an export download link")
 	s.duration(&c.exportWait, "export-wait", exporter.DefaultShortWait, "an export expected to take less is finished before its POST is answered (negative: never wait)")
 	bindLimitFlags(s, c)
+	bindOperateFlags(s, c)
 }
 
 // defaultServeConfig is serve's configuration with every default, for demo.
@@ -185,6 +196,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	if r.first != nil {
 		printWelcome(stdout, r.first, r.url, c.data)
 	}
+	if r.metrics != "" {
+		fmt.Fprintf(stdout, "botport metrics on http://%s/metrics\n", r.metrics)
+	}
 	// Last: scripts and tests wait for this line.
 	fmt.Fprintf(stdout, "botport listening on %s (data: %s)\n", r.url, c.data)
 	return r.wait(ctx)
@@ -194,6 +208,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 // stopping it releases.
 type running struct {
 	url     string
+	metrics string    // the address of --metrics-addr's listener, if any
 	first   *firstApp // the default app, when this start created it
 	log     *slog.Logger
 	grace   time.Duration
@@ -268,21 +283,27 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 
 	uploads := &upload.Service{Files: st, Blobs: blobs, TTL: c.fileTTL, Logger: log}
 	rep := newReplica(c, st, r)
+	// The services that accept and end requests see the store through
+	// the metrics' counters.
+	m := metrics.New(prometheus.NewRegistry())
+	counted := m.Store(st)
 	imp := importer.New(importer.Config{
 		ReplicaID: rep.ID(), AccountLimit: accountLimit(c.accountImports, rep),
-		Store: st, Blobs: blobs, Logger: log, Uploads: uploads,
+		Store: counted, Blobs: blobs, Logger: log, Uploads: uploads, OnStage: m.Stage,
 		MaxProblems: int(c.maxProblems),
 		Zip:         exportzip.Limits{MaxEntries: int(c.zipEntries), MaxTotal: c.zipTotal, MaxRatio: int(c.zipRatio)},
 		Timeout:     c.importTimeout,
 	})
 	exp := exporter.New(exporter.Config{
-		Store: st, Blobs: blobs, Logger: log,
+		Store: counted, Blobs: blobs, Logger: log,
 		LinkTTL:   c.downloadTTL,
 		Timeout:   c.importTimeout,
 		ShortWait: c.exportWait,
 	})
-	pub := publish.New(publish.Config{Store: st, Logger: log})
+	pub := publish.New(publish.Config{Store: counted, Logger: log})
 	vars := variables.New(variables.Config{Store: st, Logger: log})
+	hooks := webhook.New(webhook.Config{Store: st, Documents: httpapi.EventDocuments{Store: st}, Logger: log,
+		Destinations: webhook.Destinations{AllowPrivate: c.webhookAllowPrivate}, Observe: m.WebhookAttempt})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, imp.Worker())
 	river.AddWorker(workers, imp.CleanupWorker(c.retention))
@@ -291,6 +312,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	river.AddWorker(workers, pub.Worker())
 	river.AddWorker(workers, pub.CleanupWorker(c.retention))
 	river.AddWorker(workers, uploads.CleanupWorker())
+	river.AddWorker(workers, hooks.Worker())
+	river.AddWorker(workers, hooks.CleanupWorker(c.retention))
 	every := func(args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
@@ -299,7 +322,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	qc := st.Queue // the engine's poll interval and switches
 	qc.ID, qc.Workers, qc.JobTimeout, qc.RescueAfter, qc.Logger = rep.ID(), int(c.workers), c.importTimeout, c.rescueAfter, log
 	qc.Periodic = []*river.PeriodicJob{every(importer.CleanupArgs{}), every(exporter.CleanupArgs{}), every(upload.CleanupArgs{}),
-		every(publish.CleanupArgs{})}
+		every(publish.CleanupArgs{}), every(webhook.CleanupArgs{})}
+	qc.Queues = map[string]int{webhook.Queue: webhookWorkers}
 	if c.pollInterval != 0 {
 		qc.PollInterval = c.pollInterval
 	}
@@ -314,6 +338,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	imp.SetJobs(jobs)
 	exp.SetJobs(jobs)
 	pub.SetJobs(jobs)
+	hooks.SetJobs(jobs)
+	m.Queue(jobs)
 	// Jobs still running whose replica has stopped (on an exclusive
 	// database: every one) go back to the queue before the client starts;
 	// then the lease is renewed and the leader hands back the jobs of
@@ -327,6 +353,16 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		return nil, fmt.Errorf("start job queue: %w", err)
 	}
 	r.jobs = jobs
+	startRelay(r, hooks)
+	metricsAddr, err := serveMetrics(r, c.metricsAddr, m)
+	if err != nil {
+		return nil, err
+	}
+	r.metrics = metricsAddr
+	var metricsHandler http.Handler
+	if metricsAddr == "" {
+		metricsHandler = m.Handler()
+	}
 
 	r.ready = &atomic.Bool{}
 	var limiter *ratelimit.Limiter
@@ -339,19 +375,23 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
 		Limiter:   limiter, MaxInFlight: int(c.maxRequests),
-		IO: httpapi.IO{Grace: c.ioGrace, MinRate: c.minRate},
+		IO:       httpapi.IO{Grace: c.ioGrace, MinRate: c.minRate},
+		Webhooks: hooks, Metrics: m, MetricsHandler: metricsHandler, Readiness: readiness(st, jobs),
 	})
 	// No server-wide read or write timeout: each request gets deadlines by
 	// what it moves (httpapi.IO), so an upload of the largest file over a
 	// slow link completes and a trickle does not. Headers must come within
 	// 10 s, and an idle connection is closed after 2 minutes.
+	if wrapHandler != nil {
+		handler = wrapHandler(handler)
+	}
 	r.srv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10, IdleTimeout: 2 * time.Minute}
 	r.served = make(chan error, 1)
 	go func() { r.served <- r.srv.Serve(ln) }()
 	r.url = "http://" + ln.Addr().String()
 	r.ready.Store(true)
 	log.Info("botport listening", "addr", ln.Addr().String(), "data", c.data, "database", st.Name, "blob", blob.Redact(c.blobURL),
-		"rate_limits", limiter != nil)
+		"rate_limits", limiter != nil, "metrics_addr", metricsAddr, "webhook_allow_private", c.webhookAllowPrivate)
 	return r, nil
 }
 

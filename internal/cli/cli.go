@@ -149,6 +149,7 @@ func Commands(env Env) []*cobra.Command {
 		escapeErrors(exportCmd(env)),
 		escapeErrors(botsCmd(env)),
 		escapeErrors(versionsCmd(env)),
+		escapeErrors(webhooksCmd(env)),
 		escapeErrors(validateCmd(env)),
 		escapeErrors(publishCmd(env)),
 		escapeErrors(variablesCmd(env)),

@@ -91,10 +91,7 @@ func (s *server) exportStatus(w http.ResponseWriter, r *http.Request, app *store
 	if err != nil {
 		return err
 	}
-	doc := exportStatusDoc{
-		ID: st.ID, BotID: st.BotID, StreamID: st.BotID, CreatedBy: st.CreatedBy, ExportType: st.ExportType,
-		RequestType: exportRequestType, Status: st.State, CreatedOn: kore.FormatTime(st.CreatedOn), Message: st.Message,
-	}
+	doc := exportStatusDocument(st)
 	if st.Link != nil {
 		query := linkQuery(st.Link)
 		doc.DownloadURL = s.publicBase(r) + downloadPath + st.ID + "?" + query
@@ -103,6 +100,15 @@ func (s *server) exportStatus(w http.ResponseWriter, r *http.Request, app *store
 	}
 	writeJSON(w, http.StatusOK, kore.Encode(doc))
 	return nil
+}
+
+// exportStatusDocument is an export's status document without its
+// download fields (the status route adds them with a link).
+func exportStatusDocument(st *exporter.Status) exportStatusDoc {
+	return exportStatusDoc{
+		ID: st.ID, BotID: st.BotID, StreamID: st.BotID, CreatedBy: st.CreatedBy, ExportType: st.ExportType,
+		RequestType: exportRequestType, Status: st.State, CreatedOn: kore.FormatTime(st.CreatedOn), Message: st.Message,
+	}
 }
 
 // downloadPath is the path of download links, followed by the BER; the

@@ -113,6 +113,7 @@ func (s *server) outer(next http.Handler) http.Handler {
 			r.Body = sw.body
 		}
 		defer sw.finish()
+		inner := r // the request the router sees, which records the pattern it matched
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -143,8 +144,11 @@ func (s *server) outer(next http.Handler) http.Handler {
 				}
 			}
 			s.log.Log(ctx, level, "request", attrs...)
+			if s.cfg.Metrics != nil {
+				s.cfg.Metrics.HTTP(routeLabel(inner.Pattern), r.Method, sw.status, time.Since(start))
+			}
 		}()
-		if r.URL.Path != "/healthz" {
+		if !probe[r.URL.Path] {
 			if !s.admit() {
 				s.overloaded(sw)
 				return
@@ -152,8 +156,27 @@ func (s *server) outer(next http.Handler) http.Handler {
 			defer s.release()
 		}
 		ctx = context.WithValue(ctx, keyApp, &appBox{})
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		inner = r.WithContext(ctx)
+		next.ServeHTTP(sw, inner)
 	})
+}
+
+// probe lists the paths that monitoring calls: they are served whatever
+// the load (no in-flight cap), so that an overloaded server still says so.
+var probe = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// routeLabel is a matched pattern as a metric label: the path pattern
+// without its method and without the tolerated trailing slash ("" when no
+// route matched).
+func routeLabel(pattern string) string {
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		pattern = path
+	}
+	pattern = strings.TrimSuffix(pattern, "/{$}")
+	if pattern == "/" {
+		return ""
+	}
+	return pattern
 }
 
 // appBox lets the access log see the app that authenticated.

@@ -145,6 +145,13 @@ func (s *server) publishStatus(w http.ResponseWriter, r *http.Request, app *stor
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, kore.Encode(publishStatusDocument(st)))
+	return nil
+}
+
+// publishStatusDocument is a publish's status document (the status route's
+// answer and publish events' data).
+func publishStatusDocument(st *publish.Status) publishStatusDoc {
 	requested := kore.FormatTime(st.RequestedOn)
 	doc := publishStatusDoc{ID: st.ID, JobType: "PUBLISH_BOT", StreamID: st.BotID, Action: "RUN", CreatedBy: st.CreatedBy,
 		RequestedTime: requested, Status: "inprogress", LastModifiedOn: requested, InitiatedOn: requested,
@@ -161,6 +168,5 @@ func (s *server) publishStatus(w http.ResponseWriter, r *http.Request, app *stor
 				Name: fx.Name, Modules: fx.Modules, Status: item})
 		}
 	}
-	writeJSON(w, http.StatusOK, kore.Encode(doc))
-	return nil
+	return doc
 }

@@ -1,14 +1,24 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/botport/botport/internal/auth"
 	"github.com/botport/botport/internal/kore"
 )
 
+// registrar is where routes are registered: the server's *http.ServeMux,
+// or a recorder in the test that holds the route table against the OpenAPI
+// document.
+type registrar interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+	Handle(pattern string, handler http.Handler)
+}
+
 // routes is the whole API at a glance.
-func (s *server) routes(mux *http.ServeMux) {
+func (s *server) routes(mux registrar) {
 	const p = "/api/public"
 	// Each authenticated route: its scope, its rate limit (level and bucket,
 	// contract section 4), its handler; s.idempotent: the POST honours
@@ -51,29 +61,75 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.route(mux, "GET", b+"/bots/{botId}/versions/{version}/export", s.authed(auth.ScopeExport, byBot("version-export"), s.exportVersion))
 		s.route(mux, "GET", b+"/exports", s.authed(auth.ScopeExport, byAccount("exports"), s.listExports))
 	}
+	if s.cfg.Webhooks != nil {
+		s.route(mux, "POST", b+"/webhooks", s.authed(auth.ScopeImport, byAccount("webhooks"), s.createWebhook))
+		s.route(mux, "GET", b+"/webhooks", s.authed(auth.ScopeImport, byAccount("webhooks"), s.listWebhooks))
+		s.route(mux, "DELETE", b+"/webhooks/{id}", s.authed(auth.ScopeImport, byAccount("webhooks"), s.deleteWebhook))
+		s.route(mux, "GET", b+"/webhooks/{id}/deliveries", s.authed(auth.ScopeImport, byAccount("webhook-deliveries"), s.webhookDeliveries))
+	}
+
+	s.route(mux, "GET", b+"/openapi.json", s.openAPI)
 
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.cfg.MetricsHandler != nil {
+		mux.Handle("GET /metrics", s.cfg.MetricsHandler)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })
 }
 
 // route registers h for method and path, with one trailing slash tolerated,
 // and answers other methods on the same path 405 in the envelope (the
-// standard mux would answer in plain text).
-func (s *server) route(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+// standard mux would answer in plain text), with Allow listing every
+// method the path has.
+func (s *server) route(mux registrar, method, path string, h http.HandlerFunc) {
+	if s.allowed == nil {
+		s.allowed = map[string]string{}
+	}
+	allow, known := s.allowed[path]
+	if known {
+		s.allowed[path] = allow + ", " + method
+	} else {
+		s.allowed[path] = method
+	}
 	notAllowed := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", method)
+		w.Header().Set("Allow", s.allowed[path])
 		writeKoreError(w, kore.ErrMethod)
 	}
 	for _, p := range []string{path, path + "/{$}"} {
 		mux.HandleFunc(method+" "+p, h)
-		mux.HandleFunc(p, notAllowed)
+		if !known {
+			mux.HandleFunc(p, notAllowed)
+		}
 	}
 }
 
+// healthz is the liveness probe: 200 once the server has started, until
+// it begins to stop.
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Ready != nil && !s.cfg.Ready.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"starting"}`))
 		return
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+// readyz is the readiness probe: 200 only while the server is started and
+// its store and job queue answer (Config.Readiness, within 2 s); else 503
+// with what is not ready. Why is logged, not sent.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil && !s.cfg.Ready.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"starting"}`))
+		return
+	}
+	if s.cfg.Readiness != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Readiness(ctx); err != nil {
+			s.log.WarnContext(r.Context(), "not ready", "request_id", requestID(r), "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"unavailable"}`))
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, []byte(`{"status":"ok"}`))
 }

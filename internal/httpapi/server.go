@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"path"
@@ -22,6 +23,7 @@ import (
 	"github.com/botport/botport/internal/store"
 	"github.com/botport/botport/internal/upload"
 	"github.com/botport/botport/internal/variables"
+	"github.com/botport/botport/internal/webhook"
 )
 
 // Config is the server's dependencies and limits.
@@ -35,6 +37,9 @@ type Config struct {
 	// 4.9 to 4.11); nil: their routes are not served.
 	Publisher *publish.Service
 	Variables *variables.Service
+	// Webhooks registers webhooks and lists their deliveries; nil: the
+	// webhook routes are not served.
+	Webhooks *webhook.Service
 
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
@@ -59,6 +64,18 @@ type Config struct {
 	// MaxInFlight caps the requests being handled at once; over it, 503
 	// with Retry-After. 0: no cap.
 	MaxInFlight int
+
+	// Metrics, when set, observes every answered request: the route
+	// pattern it matched, its method, status and duration.
+	Metrics interface {
+		HTTP(route, method string, code int, d time.Duration)
+	}
+	// MetricsHandler, when set, is served at GET /metrics, without
+	// credentials (Prometheus scrapes it).
+	MetricsHandler http.Handler
+	// Readiness, when set, is asked by GET /readyz whether the store and
+	// the job queue are usable: nil is ready.
+	Readiness func(ctx context.Context) error
 }
 
 type server struct {
@@ -71,6 +88,9 @@ type server struct {
 	// flood the log.
 	refusals, refused *sampler
 	inFlight          atomic.Int64
+	// allowed lists each route path's methods, for 405 answers' Allow;
+	// written while routes are registered, read only after.
+	allowed map[string]string
 }
 
 // NewServer returns the HTTP handler of the whole API.

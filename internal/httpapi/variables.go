@@ -18,7 +18,7 @@ var builderVersion = regexp.MustCompile(`^1\.[0-9]{1,3}$`)
 // builderRoute registers a route under /api/{version}/public/builder like
 // route, answering 404 before anything else (route, then method, contract
 // 1.6) when {version} is not 1.x.
-func (s *server) builderRoute(mux *http.ServeMux, method, path string, h http.HandlerFunc) {
+func (s *server) builderRoute(mux registrar, method, path string, h http.HandlerFunc) {
 	versioned := func(next http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if !builderVersion.MatchString(r.PathValue("version")) {

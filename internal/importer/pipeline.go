@@ -32,6 +32,7 @@ type run struct {
 	iconID  string
 	saved   time.Time
 	started time.Time
+	stageAt time.Time // when the stage in progress started (Config.OnStage)
 	records int
 	links   []store.Link // staged links not yet written
 }
@@ -47,6 +48,7 @@ type stage struct {
 func (r *run) execute(ctx context.Context) error {
 	st := r.s.cfg.Store
 	r.started = r.s.cfg.Now()
+	r.stageAt = r.started
 	// The first progress write waits SaveEvery too: an import that ends
 	// sooner writes its document once, at the end.
 	r.saved = r.started
@@ -333,10 +335,20 @@ func (r *run) stageFunctions(ctx context.Context) error {
 // done appends a finished entry and saves progress, at most every SaveEvery.
 func (r *run) done(ctx context.Context, e LogEntry) error {
 	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
+	r.stageEnded(e.TaskType)
 	if r.s.cfg.Now().Sub(r.saved) < r.s.cfg.SaveEvery {
 		return nil
 	}
 	return r.save(ctx)
+}
+
+// stageEnded tells Config.OnStage that the stage in progress ended.
+func (r *run) stageEnded(taskType string) {
+	if f := r.s.cfg.OnStage; f != nil {
+		now := r.s.cfg.Now()
+		f(taskType, now.Sub(r.stageAt))
+		r.stageAt = now
+	}
 }
 
 // save writes the document as it is now. Errors: store.ErrNotPending when
@@ -428,6 +440,7 @@ func (r *run) commit(ctx context.Context) error {
 	if err := r.s.versions.Commit(ctx, c); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	r.stageEnded(TaskImportBot)
 	r.s.log.InfoContext(ctx, "import succeeded", "import", r.imp.ID, "bot", r.imp.BotID, "version", bot.Version,
 		"records", r.records, "dialogs", len(d.Dialogs), "queued", r.queued(), "duration", now.Sub(r.started))
 	// Crash tests stop here: committed, River not yet told the job is done.

@@ -109,6 +109,9 @@ type Config struct {
 	// parked, until one of its own ends, so other accounts' imports find
 	// free workers.
 	AccountLimit func() int
+	// OnStage, when set, is told how long each stage of a run took, by
+	// its taskType, as the stage ends (metrics).
+	OnStage func(taskType string, d time.Duration)
 }
 
 // ErrBusy answers a bot-functions write or a restore that waited

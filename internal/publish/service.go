@@ -186,6 +186,12 @@ func (s *Service) Status(ctx context.Context, app *store.App, botID string) (*St
 	if err != nil {
 		return nil, err
 	}
+	return StatusOf(p)
+}
+
+// StatusOf describes a publish request as its status document does.
+// Errors: a stored detail that does not decode (a fault).
+func StatusOf(p *store.Publish) (*Status, error) {
 	st := &Status{ID: p.ID, BotID: p.BotID, CreatedBy: p.CreatedBy, State: p.Status, RequestedOn: p.CreatedOn,
 		StartedOn: p.StartedOn, FinishedOn: p.FinishedOn, Message: p.Message}
 	if p.Status == store.StatusSuccess {

@@ -42,7 +42,11 @@ type Config struct {
 	PollInterval time.Duration // how often idle workers look for jobs (default 200 ms)
 	Cooldown     time.Duration // least time between two fetches (default 50 ms, at most PollInterval)
 	Periodic     []*river.PeriodicJob
-	Logger       *slog.Logger
+	// Queues are further queues beside the default one (the imports'),
+	// each with its own workers: webhook deliveries wait on the network,
+	// and must not hold the imports' workers while they do.
+	Queues map[string]int
+	Logger *slog.Logger
 	// SQLite turns off River's nightly reindexer, which knows only
 	// PostgreSQL's index names and would warn that they do not exist.
 	SQLite bool
@@ -70,10 +74,14 @@ func New(driver riverdriver.Driver[*sql.Tx], workers *river.Workers, cfg Config)
 	if cfg.SQLite {
 		reindex = []string{}
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for name, workers := range cfg.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: max(workers, 1)}
+	}
 	c, err := river.NewClient(driver, &river.Config{
 		ID:                   cfg.ID,
 		ReindexerIndexNames:  reindex,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues:               queues,
 		Workers:              workers,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,

@@ -382,9 +382,10 @@ type Store interface {
 	PutSettingIfAbsent(ctx context.Context, key string, value []byte) ([]byte, error)
 
 	// ResealSecrets seals every secret the store holds in clear (apps'
-	// client secrets, settings' values, as written before secrets were
-	// sealed) and, when all is set, seals again with the store's first key
-	// every value sealed with another (a key rotation). It opens every
+	// client secrets, webhooks' secrets, settings' values, as written
+	// before secrets were sealed) and, when all is set, seals again with
+	// the store's first key every value sealed with another (a key
+	// rotation). It opens every
 	// sealed value on the way and returns how many values it rewrote, in
 	// one transaction. Errors: a value that does not open with the store's
 	// keys (keyring.ErrUnknownKey: the process has another key than the one
@@ -410,6 +411,10 @@ type Store interface {
 	// DeleteExpiredRateBuckets removes up to limit buckets whose expiry is
 	// before now and returns how many. Errors: faults only.
 	DeleteExpiredRateBuckets(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// Webhooks keeps webhooks, the outbox of their events and their
+	// deliveries (webhook.go).
+	Webhooks
 
 	// Close closes the database. Errors: faults only.
 	Close() error

@@ -203,16 +203,25 @@ func TestRotation(t *testing.T) {
 	if _, err := db.PutSettingIfAbsent(ctx, "k", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
+	hook := &store.Webhook{ID: "wh-1", AccountID: acct.ID, URL: "https://example.com/", Events: store.EventTypes, Secret: "whsec_x"}
+	if err := db.CreateWebhook(ctx, hook, 0); err != nil {
+		t.Fatal(err)
+	}
 	newKey := bytes.Repeat([]byte{8}, keyring.KeySize)
 	both, _ := keyring.New(newKey, bytes.Repeat([]byte{7}, keyring.KeySize))
 	db.Keys = both
 	if n, err := db.ResealSecrets(ctx, false); err != nil || n != 0 {
 		t.Fatalf("ResealSecrets(false) = %d, %v; want 0: only a rotation reseals sealed values", n, err)
 	}
-	if n, err := db.ResealSecrets(ctx, true); err != nil || n != 2 {
-		t.Fatalf("ResealSecrets(true) = %d, %v; want 2", n, err)
+	if n, err := db.ResealSecrets(ctx, true); err != nil || n != 3 {
+		t.Fatalf("ResealSecrets(true) = %d, %v; want 3 (an app's, a webhook's and a setting's)", n, err)
 	}
 	db.Keys, _ = keyring.New(newKey)
+	// ResealSecrets opens every sealed value: with the new key alone, it
+	// fails unless all of them were sealed with it.
+	if n, err := db.ResealSecrets(ctx, true); err != nil || n != 0 {
+		t.Fatalf("ResealSecrets with the new key alone = %d, %v; want 0, nil", n, err)
+	}
 	got, err := db.App(ctx, app.ID)
 	if err != nil || got.Secret != app.Secret {
 		t.Fatalf("App with the new key alone = %+v, %v", got, err)

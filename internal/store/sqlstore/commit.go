@@ -112,6 +112,9 @@ func (db *DB) CommitVersion(ctx context.Context, c *store.Commit) error {
 				c.ImportID, bytesArg(c.Doc), ms(c.At)); err != nil {
 				return fmt.Errorf("finish import: %w", err)
 			}
+			if err := outbox(ctx, tx, "imports", c.ImportID, store.EventImportSucceeded, c.At); err != nil {
+				return err
+			}
 			// Crash tests stop here, every write done, before COMMIT.
 			if err := killpoint.Reach(ctx, killpoint.Commit, "import "+c.ImportID, nil); err != nil {
 				return err

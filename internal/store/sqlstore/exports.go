@@ -58,15 +58,27 @@ func (db *DB) FinishExport(ctx context.Context, e *store.Export) error {
 	if e.Status != store.StatusSuccess && e.Status != store.StatusFailure {
 		return fmt.Errorf("finish export: status %q is not final", e.Status)
 	}
-	res, err := db.W.ExecContext(ctx, `UPDATE exports SET status = $2, file_id = $3, blob_key = $4, file_size = $5, message = $6, finished_on = $7
-		WHERE id = $1 AND status = 'pending'`, e.ID, e.Status, e.FileID, e.BlobKey, e.FileSize, e.Message, ms(e.FinishedOn))
-	if err != nil {
-		return fmt.Errorf("finish export: %w", err)
+	ended := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE exports SET status = $2, file_id = $3, blob_key = $4, file_size = $5, message = $6, finished_on = $7
+			WHERE id = $1 AND status = 'pending'`, e.ID, e.Status, e.FileID, e.BlobKey, e.FileSize, e.Message, ms(e.FinishedOn))
+		if err != nil {
+			return fmt.Errorf("finish export: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ended = true
+		typ := store.EventExportSucceeded
+		if e.Status == store.StatusFailure {
+			typ = store.EventExportFailed
+		}
+		return outbox(ctx, tx, "exports", e.ID, typ, e.FinishedOn)
+	})
+	if err == nil && !ended {
+		err = fmt.Errorf("finish export %s: %w", e.ID, db.ended(ctx, "exports", e.ID))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("finish export %s: %w", e.ID, db.ended(ctx, "exports", e.ID))
-	}
-	return nil
+	return err
 }
 
 // ExportsAhead implements store.Store.

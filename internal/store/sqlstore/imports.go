@@ -146,15 +146,27 @@ func (db *DB) FinishImport(ctx context.Context, id, status string, doc []byte, a
 	if status != store.StatusSuccess && status != store.StatusFailure {
 		return fmt.Errorf("finish import: status %q is not final", status)
 	}
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3, rev = rev + 1
-		WHERE id = $1 AND status = 'pending' AND NOT cancel_requested`, id, bytesArg(doc), ms(at), status)
-	if err != nil {
-		return fmt.Errorf("finish import: %w", err)
+	ended := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3, rev = rev + 1
+			WHERE id = $1 AND status = 'pending' AND NOT cancel_requested`, id, bytesArg(doc), ms(at), status)
+		if err != nil {
+			return fmt.Errorf("finish import: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ended = true
+		typ := store.EventImportSucceeded
+		if status == store.StatusFailure {
+			typ = store.EventImportFailed
+		}
+		return outbox(ctx, tx, "imports", id, typ, at)
+	})
+	if err == nil && !ended {
+		err = fmt.Errorf("finish import %s: %w", id, db.importEnded(ctx, id))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("finish import %s: %w", id, db.importEnded(ctx, id))
-	}
-	return nil
+	return err
 }
 
 // importEnded tells why a pending-only update of an import matched no

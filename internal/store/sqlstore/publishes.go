@@ -104,6 +104,9 @@ func (db *DB) CommitPublish(ctx context.Context, c *store.PublishCommit) (*store
 			c.PublishID, lock.current, lock.number, bytesArg(c.Detail), ms(c.StartedOn), ms(c.At)); err != nil {
 			return fmt.Errorf("finish publish: %w", err)
 		}
+		if err := outbox(ctx, tx, "publishes", c.PublishID, store.EventPublishSucceeded, c.At); err != nil {
+			return err
+		}
 		p.Status, p.VersionID, p.Version, p.Detail = store.StatusSuccess, lock.current, lock.number, c.Detail
 		p.StartedOn, p.FinishedOn = fromMS(ms(c.StartedOn)), fromMS(ms(c.At))
 		out = p
@@ -114,15 +117,23 @@ func (db *DB) CommitPublish(ctx context.Context, c *store.PublishCommit) (*store
 
 // FailPublish implements store.Store.
 func (db *DB) FailPublish(ctx context.Context, id, message string, started, at time.Time) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE publishes SET status = 'failure', message = $2, started_on = $3, finished_on = $4
-		WHERE id = $1 AND status = 'pending'`, id, message, ms(started), ms(at))
-	if err != nil {
-		return fmt.Errorf("fail publish: %w", err)
+	ended := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE publishes SET status = 'failure', message = $2, started_on = $3, finished_on = $4
+			WHERE id = $1 AND status = 'pending'`, id, message, ms(started), ms(at))
+		if err != nil {
+			return fmt.Errorf("fail publish: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ended = true
+		return outbox(ctx, tx, "publishes", id, store.EventPublishFailed, at)
+	})
+	if err == nil && !ended {
+		err = fmt.Errorf("fail publish %s: %w", id, db.ended(ctx, "publishes", id))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("fail publish %s: %w", id, db.ended(ctx, "publishes", id))
-	}
-	return nil
+	return err
 }
 
 // DeleteFinishedPublishes implements store.Store.

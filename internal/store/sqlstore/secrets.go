@@ -69,6 +69,22 @@ func (db *DB) ResealSecrets(ctx context.Context, all bool) (int, error) {
 				n++
 			}
 		}
+		hooks, err := readPairs(ctx, tx, `SELECT id, secret FROM webhooks`)
+		if err != nil {
+			return fmt.Errorf("read webhook secrets: %w", err)
+		}
+		for _, h := range hooks {
+			next, changed, err := db.reseal(h.value, webhookSecretPlace(h.key), all)
+			if err != nil {
+				return fmt.Errorf("webhook %s: %w", h.key, err)
+			}
+			if changed {
+				if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET secret = $2 WHERE id = $1`, h.key, next); err != nil {
+					return fmt.Errorf("reseal webhook %s: %w", h.key, err)
+				}
+				n++
+			}
+		}
 		settings, err := readPairs(ctx, tx, `SELECT key, value FROM settings`)
 		if err != nil {
 			return fmt.Errorf("read settings: %w", err)

@@ -56,19 +56,30 @@ func (db *DB) CancelImport(ctx context.Context, accountID, id string, stop store
 			return fmt.Errorf("end the cancelled import: %w", err)
 		}
 		ended = true
-		return nil
+		return outbox(ctx, tx, "imports", id, store.EventImportCancelled, at)
 	})
 	return ended, err
 }
 
 // FinishCancelled implements store.Store.
 func (db *DB) FinishCancelled(ctx context.Context, id string, doc []byte, at time.Time) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3, rev = rev + 1
-		WHERE id = $1 AND status = 'pending' AND cancel_requested`, id, bytesArg(doc), ms(at), store.StatusFailure)
+	ended := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE imports SET status = $4, doc = $2, finished_on = $3, rev = rev + 1
+			WHERE id = $1 AND status = 'pending' AND cancel_requested`, id, bytesArg(doc), ms(at), store.StatusFailure)
+		if err != nil {
+			return fmt.Errorf("finish cancelled import: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		ended = true
+		return outbox(ctx, tx, "imports", id, store.EventImportCancelled, at)
+	})
 	if err != nil {
-		return fmt.Errorf("finish cancelled import: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !ended {
 		err := db.importEnded(ctx, id)
 		if !errors.Is(err, store.ErrNotPending) && !errors.Is(err, store.ErrNotFound) {
 			err = fmt.Errorf("no cancel was requested (%v)", err)
