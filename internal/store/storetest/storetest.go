@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ImportLists", testImportLists},
 		{"ExportLists", testExportLists},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"Dashboard", testDashboard},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
