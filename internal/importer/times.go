@@ -62,4 +62,3 @@ func (r *run) saveTimes(ctx context.Context) {
 		r.s.log.WarnContext(ctx, "record stage times", "import", r.imp.ID, "error", err)
 	}
 }
-
