@@ -51,6 +51,12 @@ func (s *server) routes(mux *http.ServeMux) {
 		s.route(mux, "GET", b+"/exports", s.authed(auth.ScopeExport, byAccount("exports"), s.listExports))
 	}
 
+	// The web dashboard: its own sign-in, pages and errors (internal/ui).
+	if s.cfg.UI != nil {
+		mux.Handle("/ui/", s.cfg.UI)
+		mux.Handle("GET /ui", http.RedirectHandler("/ui/", http.StatusSeeOther))
+	}
+
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeKoreError(w, kore.ErrNotFound) })
 }

@@ -59,6 +59,10 @@ type Config struct {
 	// MaxInFlight caps the requests being handled at once; over it, 503
 	// with Retry-After. 0: no cap.
 	MaxInFlight int
+
+	// UI is the web dashboard, served under /ui/ (internal/ui); nil: not
+	// served.
+	UI http.Handler
 }
 
 type server struct {
