@@ -50,7 +50,14 @@ func (c *Client) Upload(ctx context.Context, open func() (io.ReadCloser, error),
 	if o.Context == "" {
 		o.Context = "bulkImport"
 	}
+	// Under an idempotency key every attempt and every repeat of the
+	// upload sends the same form: a boundary derived from the key.
 	boundary := multipart.NewWriter(io.Discard).Boundary()
+	if k := (request{}).with(opts).idemKey; k != "" {
+		boundary = (&Keyed{Key: k}).boundary()
+	} else if k := keyedFrom(ctx); k != nil {
+		boundary = k.boundary()
+	}
 	var out Upload
 	err := c.do(ctx, request{
 		method: http.MethodPost, path: "/api/public/uploadfile",

@@ -178,6 +178,9 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	if maxWait <= 0 {
 		maxWait = 2 * time.Minute
 	}
+	if k := keyedFrom(ctx); k != nil && req.idemKey == "" {
+		req.idemKey, req.idempotent = k.Key, true // KeyedContext: as WithIdempotencyKey
+	}
 	for attempt := 0; ; attempt++ {
 		err := c.once(ctx, req, out)
 		if err == nil {
@@ -268,6 +271,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 	for k, vs := range req.header {
 		hr.Header[k] = vs
 	}
+	keyed := keyedFrom(ctx)
 	if c.UserAgent != "" {
 		hr.Header.Set("User-Agent", c.UserAgent)
 	}
@@ -279,6 +283,7 @@ func (c *Client) once(ctx context.Context, req request, out any) error {
 		return &netError{err: err, beforeSend: isDialError(err)}
 	}
 	defer resp.Body.Close()
+	keyed.observe(resp)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &netError{err: err}

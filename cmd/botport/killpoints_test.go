@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -88,6 +89,21 @@ func cleanKillImports(t *testing.T, extra []string) map[string]string {
 
 // killAt is one kill point's test on the store extra selects.
 func killAt(t *testing.T, extra []string, point string, clean map[string]string) {
+	// Inside the commit transaction on SQLite, a stopped worker holds the
+	// only write connection: when one of the three imports reaches its
+	// commit before the last is accepted, the acceptance waits for ever.
+	// That is the point's nature, not a product failure: such a run is
+	// started again (at most three times).
+	for try := 1; ; try++ {
+		if killAtOnce(t, extra, point, clean, try == 3) {
+			return
+		}
+		t.Logf("try %d: a worker stopped inside its commit before the three imports were accepted; starting again", try)
+	}
+}
+
+// killAtOnce runs the test once; false means it must run again (see killAt).
+func killAtOnce(t *testing.T, extra []string, point string, clean map[string]string, lastTry bool) bool {
 	data := t.TempDir()
 	dbURL := flagValue(extra, "--database")
 	every := pollEvery(dbURL)
@@ -110,24 +126,39 @@ func killAt(t *testing.T, extra []string, point string, clean map[string]string)
 
 	// Three imports of two accounts: each account's share (2 of the 4
 	// workers) lets all three run at once.
-	a, err := c.ImportNew(ctx, reqs.a)
-	if err != nil {
+	sqliteCommit := point == killpoint.Commit && dbURL == ""
+	acceptCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	accept := func(err error) bool {
+		switch {
+		case err == nil:
+			return true
+		case sqliteCommit && !lastTry && acceptCtx.Err() != nil:
+			p1.kill(t)
+			return false
+		}
 		t.Fatal(err)
+		return false
 	}
-	into, err := c.ImportInto(ctx, bot, reqs.into)
-	if err != nil {
-		t.Fatal(err)
+	a, err := c.ImportNew(acceptCtx, reqs.a)
+	if !accept(err) {
+		return false
 	}
-	b, err := other.ImportNew(ctx, reqs.b)
-	if err != nil {
-		t.Fatal(err)
+	into, err := c.ImportInto(acceptCtx, bot, reqs.into)
+	if !accept(err) {
+		return false
+	}
+	b, err := other.ImportNew(acceptCtx, reqs.b)
+	if !accept(err) {
+		return false
 	}
 	birs := []string{a.ID, b.ID, into.ID}
 	name := map[string]string{base.ID: "base", a.ID: "a", b.ID: "b", into.ID: "into"}
 	// Inside the commit transaction on SQLite, the stopped worker holds
-	// the only write connection: the other two cannot reach their commit.
+	// the only write connection: the other two cannot reach their commit
+	// (nor even start: River's fetch writes too).
 	want := 3
-	if point == killpoint.Commit && dbURL == "" {
+	if sqliteCommit {
 		want = 1
 	}
 	stopped := p1.waitStops(t, want, 2*time.Minute)
@@ -179,7 +210,9 @@ func killAt(t *testing.T, extra []string, point string, clean map[string]string)
 	var last time.Duration
 	for _, bir := range birs {
 		j := jobs[bir]
-		if j == nil || j.State != "completed" || j.Attempt != 2 {
+		// On SQLite at the commit, a job the stopped worker kept River from
+		// fetching runs first after the restart.
+		if j == nil || j.State != "completed" || j.Attempt != 2 && !(sqliteCommit && j.Attempt == 1 && !slices.Contains(stopped, bir)) {
 			t.Errorf("%s (%s): job %+v, want completed on its second attempt", bir, name[bir], j)
 			continue
 		}
@@ -234,4 +267,5 @@ func killAt(t *testing.T, extra []string, point string, clean map[string]string)
 		t.Logf("killed at %s with %d workers stopped there; restarted at once, the 3 imports ended once each, the last %v after the restart began; each bot's versions are a clean import's",
 			point, len(stopped), last.Round(time.Millisecond))
 	}
+	return true
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/exportdir"
 	"github.com/botport/botport/internal/exportzip"
 )
 
@@ -38,6 +39,9 @@ type Bundle struct {
 	Functions  []Source
 	Ignored    []string // files of a zip that are not part of an export
 	closer     func() error
+	// origin, for an unpacked folder, maps a pointer into the assembled
+	// definition to the folder's own file (exportdir.Export.Origin).
+	origin func(pointer string) (file, ptr string, line, col int)
 }
 
 // Close releases what reading the bundle holds open.
@@ -64,6 +68,10 @@ func AsError(err error) (*Error, bool) {
 	var ze *exportzip.Error
 	if errors.As(err, &ze) {
 		return &Error{ze.Msg}, true
+	}
+	var de *exportdir.Error
+	if errors.As(err, &de) {
+		return &Error{de.Msg}, true
 	}
 	return nil, false
 }
@@ -97,7 +105,8 @@ func FromZip(ra io.ReaderAt, size int64, lim exportzip.Limits) (*Bundle, error) 
 }
 
 // FromPath reads a local export: a folder with botDefinition.json,
-// config.json, an optional icon.png and *.js scripts, or an export zip.
+// config.json, an optional icon.png and *.js scripts, a folder holding an
+// unpacked export (exportdir), or an export zip.
 func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -121,6 +130,13 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 		}
 		b.closer = f.Close
 		return b, nil
+	}
+	if exportdir.Is(p) {
+		e, err := exportdir.Read(p)
+		if err != nil {
+			return nil, err
+		}
+		return FromExport(e), nil
 	}
 	entries, err := os.ReadDir(p)
 	if err != nil {
@@ -159,6 +175,23 @@ func FromPath(p string, lim exportzip.Limits) (*Bundle, error) {
 		return nil, &Error{"the folder " + p + " has no config.json"}
 	}
 	return b, nil
+}
+
+// FromExport is the bundle of an export held in memory, such as the one
+// an unpacked folder assembles into.
+func FromExport(e *exportdir.Export) *Bundle {
+	mem := func(name string, data []byte) Source {
+		return Source{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	}
+	b := &Bundle{Definition: mem(botdef.FileDefinition, e.Definition), Config: mem(botdef.FileConfig, e.Config), origin: e.Origin}
+	if e.Icon != nil {
+		icon := mem(botdef.FileIcon, e.Icon)
+		b.Icon = &icon
+	}
+	for _, f := range e.Functions {
+		b.Functions = append(b.Functions, mem(f.Name, f.Data))
+	}
+	return b
 }
 
 // Options tune Check.
@@ -293,7 +326,13 @@ func Check(b *Bundle, emit func(*botdef.Record) error, opts Options) (*Result, e
 			return nil, err
 		}
 	}
-	for _, p := range all { // problems cite the upload's own names (zip entry paths)
+	for _, p := range all { // problems cite the upload's own names (zip entry paths, an unpacked folder's files)
+		if p.File == botdef.FileDefinition && b.origin != nil {
+			if file, ptr, line, col := b.origin(p.Pointer); file != "" {
+				p.File, p.Pointer, p.Line, p.Column = file, ptr, line, col
+				continue
+			}
+		}
 		switch p.File {
 		case botdef.FileDefinition:
 			p.File = b.Definition.Name

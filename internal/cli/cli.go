@@ -151,6 +151,12 @@ func Commands(env Env) []*cobra.Command {
 		escapeErrors(publishCmd(env)),
 		escapeErrors(variablesCmd(env)),
 		versionCmd(env),
+		// Issue 15: profiles, promotion, the semantic diff (login.go,
+		// promote.go, diffcmd.go).
+		escapeErrors(loginCmd(env)),
+		escapeErrors(profilesCmd(env)),
+		escapeErrors(promoteCmd(env)),
+		escapeErrors(diffCmd(env)),
 	}
 	for _, c := range cmds {
 		Interruptible(c)

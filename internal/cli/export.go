@@ -19,7 +19,7 @@ import (
 
 func exportCmd(env Env) *cobra.Command {
 	var c conn
-	var output, exportType string
+	var output, exportType, dir string
 	var tasks, nlp, settings []string
 	var interval time.Duration
 	var quiet bool
@@ -37,6 +37,7 @@ the zip goes to stdout, and nothing else does.`,
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", `file to write, "-" for stdout (default: "<bot name>.zip", numbered rather than replace a file)`)
 	f.StringVar(&exportType, "type", "latest", "latest or published")
+	f.StringVar(&dir, "dir", "", "write the export unpacked into this folder for git: one file per dialog, form, widget, FAQ group (see README)")
 	f.StringSliceVar(&tasks, "tasks", nil, "only these task groups: "+optionValues(selection.Tasks))
 	f.StringSliceVar(&nlp, "nlp", nil, "only these NLP groups: "+optionValues(selection.NLPData))
 	f.StringSliceVar(&settings, "settings", nil, "only these settings groups: "+optionValues(selection.Settings))
@@ -53,6 +54,9 @@ the zip goes to stdout, and nothing else does.`,
 			return usage("-o - writes the zip to stdout: it takes neither --json nor -q")
 		case toStdout && env.IsTerminal != nil && env.IsTerminal(env.Stdout):
 			return usage("-o -: stdout is a terminal; redirect it to a file or a pipe, or give -o FILE")
+		}
+		if dir != "" && output != "" {
+			return usage("-o and --dir exclude each other")
 		}
 		cl, err := c.client(env)
 		if err != nil {
@@ -119,6 +123,9 @@ the zip goes to stdout, and nothing else does.`,
 		}
 		if err := tmp.Close(); err != nil {
 			return err
+		}
+		if dir != "" {
+			return writeUnpacked(env, c.json, args[0], tmp.Name(), dir, st)
 		}
 		path := output
 		if path == "" {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/botport/botport/internal/exportdir"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,6 +29,10 @@ func exportFiles(path string) (zip *localFile, def, cfg, icon *localFile, script
 	}
 	local := func(p, ext string, size int64) *localFile {
 		return &localFile{name: filepath.Base(p), ext: ext, size: size, open: func() (io.ReadCloser, error) { return os.Open(p) }}
+	}
+	if fi.IsDir() && exportdir.Is(path) {
+		def, cfg, icon, scripts, err := unpackedFiles(path)
+		return nil, def, cfg, icon, scripts, err
 	}
 	if !fi.IsDir() {
 		if !strings.EqualFold(filepath.Ext(path), ".zip") {

@@ -11,7 +11,7 @@ import (
 
 func variablesCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{Use: "variables", Short: "Export and import a bot's environment and content variables"}
-	cmd.AddCommand(variablesExportCmd(env), variablesImportCmd(env))
+	cmd.AddCommand(variablesExportCmd(env), variablesImportCmd(env), variablesDiffCmd(env))
 	return cmd
 }
 

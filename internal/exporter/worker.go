@@ -21,6 +21,7 @@ import (
 type Store interface {
 	Bot(ctx context.Context, accountID, id string) (*store.Bot, error)
 	Version(ctx context.Context, accountID, versionID string) (*store.Version, error)
+	Versions(ctx context.Context, accountID, botID string) ([]*store.Version, error)
 	VersionSize(ctx context.Context, accountID, versionID string) (int64, error)
 	Records(ctx context.Context, accountID, versionID, file, member string, fn func(*store.Record) error) error
 	RecordMeta(ctx context.Context, accountID, versionID string) ([]store.Record, error)
@@ -126,7 +127,7 @@ func (s *Service) run(ctx context.Context, exp *store.Export) error {
 	if err := json.Unmarshal(exp.Options, &req); err != nil {
 		return s.finishFailure(ctx, exp, "the stored export request cannot be read")
 	}
-	c, err := s.load(ctx, exp)
+	c, err := s.load(ctx, exp.AccountID, exp.VersionID)
 	if p, ok := asProblem(err); ok {
 		return s.finishFailure(ctx, exp, p.msg)
 	}
@@ -175,9 +176,9 @@ func (s *Service) run(ctx context.Context, exp *store.Export) error {
 // load reads what the build needs of the export's version: its layout,
 // links and record list. A version that cannot be read is a content
 // problem; a store that cannot be reached is a fault.
-func (s *Service) load(ctx context.Context, exp *store.Export) (*content, error) {
+func (s *Service) load(ctx context.Context, accountID, versionID string) (*content, error) {
 	st := s.cfg.Store
-	v, err := st.Version(ctx, exp.AccountID, exp.VersionID)
+	v, err := st.Version(ctx, accountID, versionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &problem{"the exported bot version no longer exists"}
 	}
@@ -185,7 +186,7 @@ func (s *Service) load(ctx context.Context, exp *store.Export) (*content, error)
 		return nil, err
 	}
 	c := &content{records: func(file, member string, fn func(*store.Record) error) error {
-		return st.Records(ctx, exp.AccountID, exp.VersionID, file, member, fn)
+		return st.Records(ctx, accountID, versionID, file, member, fn)
 	}}
 	if err := json.Unmarshal(v.Layout, &c.layout); err != nil {
 		return nil, &problem{fmt.Sprintf("the bot version's layout cannot be read: %v", err)}
@@ -193,10 +194,10 @@ func (s *Service) load(ctx context.Context, exp *store.Export) (*content, error)
 	if len(c.layout.Definition) == 0 {
 		return nil, &problem{"the bot version has no " + botdef.FileDefinition}
 	}
-	if c.links, err = st.Links(ctx, exp.VersionID); err != nil {
+	if c.links, err = st.Links(ctx, versionID); err != nil {
 		return nil, err
 	}
-	if c.meta, err = st.RecordMeta(ctx, exp.AccountID, exp.VersionID); err != nil {
+	if c.meta, err = st.RecordMeta(ctx, accountID, versionID); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -48,6 +48,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	s.route(mux, "POST", b+"/imports/{bir}/cancel", s.authed(auth.ScopeImport, byImport("cancel"), s.cancelImport))
 	s.route(mux, "GET", b+"/imports/{bir}/events", s.authed(auth.ScopeImport, byImport("import-events"), s.importEvents))
 	if s.cfg.Exporter != nil {
+		s.route(mux, "GET", b+"/bots/{botId}/versions/{version}/export", s.authed(auth.ScopeExport, byBot("version-export"), s.exportVersion))
 		s.route(mux, "GET", b+"/exports", s.authed(auth.ScopeExport, byAccount("exports"), s.listExports))
 	}
 

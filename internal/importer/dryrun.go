@@ -1,12 +1,13 @@
 package importer
 
 import (
+	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/botport/botport/internal/botdef"
+	"github.com/botport/botport/internal/diff"
 	"github.com/botport/botport/internal/store"
 )
 
@@ -22,7 +23,9 @@ type ChangeSummary struct {
 }
 
 // finishDryRun ends a dry run: the whole pipeline ran, the staged version
-// is compared with the target's current one, and nothing is committed.
+// is compared with the target's current one by the semantic diff
+// (diff.Records: record by record, updates described), and nothing is
+// committed.
 func (r *run) finishDryRun(ctx context.Context) error {
 	st := r.s.cfg.Store
 	staged, err := st.RecordMeta(ctx, r.imp.AccountID, r.vid)
@@ -30,12 +33,22 @@ func (r *run) finishDryRun(ctx context.Context) error {
 		return err
 	}
 	var current []store.Record
+	var currentVID string
 	if r.bot != nil {
-		if current, err = st.RecordMeta(ctx, r.imp.AccountID, r.bot.VersionID); err != nil {
+		currentVID = r.bot.VersionID
+		if current, err = st.RecordMeta(ctx, r.imp.AccountID, currentVID); err != nil {
 			return err
 		}
 	}
-	changes, summary := diffRecords(current, staged, r.carried())
+	dc, n, err := diff.Records(recs(current), recs(staged), r.carried(), r.bodies(ctx, currentVID), r.bodies(ctx, r.vid))
+	if err != nil {
+		return err
+	}
+	changes := make([]Change, len(dc))
+	for i, c := range dc {
+		changes[i] = Change{Kind: c.Kind, Ident: c.Ident, Name: c.Name, Action: c.Action, Detail: c.Detail}
+	}
+	summary := &ChangeSummary{Create: n.Create, Update: n.Update, Delete: n.Delete, Unchanged: n.Unchanged}
 	if len(changes) > maxChanges {
 		// Keep the changes that matter first: creates, updates, deletes.
 		slices.SortStableFunc(changes, func(a, b Change) int { return cmp.Compare(actionRank(a.Action), actionRank(b.Action)) })
@@ -58,6 +71,44 @@ func (r *run) finishDryRun(ctx context.Context) error {
 	r.s.log.InfoContext(ctx, "dry run finished", "import", r.imp.ID, "bot", r.imp.BotID,
 		"create", summary.Create, "update", summary.Update, "delete", summary.Delete, "unchanged", summary.Unchanged)
 	return nil
+}
+
+// recs turns a version's record list into the diff's.
+func recs(rs []store.Record) []diff.Rec {
+	out := make([]diff.Rec, len(rs))
+	for i, r := range rs {
+		out[i] = diff.Rec{File: r.File, Member: r.Member, Kind: r.Kind, Ident: r.Ident, Name: r.Name, Count: r.Count, Hash: r.Hash}
+	}
+	return out
+}
+
+// bodies reads the bodies of some records of a version, member by member
+// (only the members of records whose hashes differ are read).
+func (r *run) bodies(ctx context.Context, vid string) diff.Bodies {
+	return func(want []diff.Rec) (map[diff.RecKey][]byte, error) {
+		out := map[diff.RecKey][]byte{}
+		keys := map[diff.RecKey]bool{}
+		type member struct{ file, name string }
+		var members []member
+		for _, w := range want {
+			keys[diff.RecordKey(w)] = true
+			if m := (member{w.File, w.Member}); !slices.Contains(members, m) {
+				members = append(members, m)
+			}
+		}
+		for _, m := range members {
+			err := r.s.cfg.Store.Records(ctx, r.imp.AccountID, vid, m.file, m.name, func(rec *store.Record) error {
+				if k := (diff.RecKey{Kind: rec.Kind, Ident: rec.Ident}); keys[k] && out[k] == nil {
+					out[k] = bytes.Clone(rec.Body)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
 }
 
 // carried lists the kinds the commit would carry over from the current
@@ -83,88 +134,4 @@ func actionRank(a string) int {
 		return 2
 	}
 	return 3
-}
-
-// diffRecords compares two versions by record kind and identity: the same
-// body hash is unchanged, another hash an update. Utterances, stored in
-// chunks without identity, are compared as one set.
-func diffRecords(current, staged []store.Record, carried map[string]bool) ([]Change, *ChangeSummary) {
-	type key struct{ kind, ident string }
-	cur := map[key]store.Record{}
-	curUtt, newUtt := 0, 0
-	var curUttHash, newUttHash []byte
-	for _, r := range current {
-		if r.Kind == botdef.KindUtterances {
-			curUtt += r.Count
-			curUttHash = append(curUttHash, r.Hash...)
-			continue
-		}
-		cur[key{r.Kind, r.Ident}] = r
-	}
-	sum := &ChangeSummary{}
-	var out []Change
-	add := func(c Change) {
-		switch c.Action {
-		case "create":
-			sum.Create++
-		case "update":
-			sum.Update++
-		case "delete":
-			sum.Delete++
-		default:
-			sum.Unchanged++
-		}
-		out = append(out, c)
-	}
-	seen := map[key]bool{}
-	for _, r := range staged {
-		if r.Kind == botdef.KindUtterances {
-			newUtt += r.Count
-			newUttHash = append(newUttHash, r.Hash...)
-			continue
-		}
-		k := key{r.Kind, r.Ident}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		c := Change{Kind: r.Kind, Ident: r.Ident, Name: r.Name}
-		old, ok := cur[k]
-		switch {
-		case !ok:
-			c.Action = "create"
-		case string(old.Hash) == string(r.Hash):
-			c.Action = "unchanged"
-		default:
-			c.Action = "update"
-		}
-		add(c)
-	}
-	for _, r := range current {
-		k := key{r.Kind, r.Ident}
-		if r.Kind == botdef.KindUtterances || seen[k] {
-			continue
-		}
-		seen[k] = true
-		c := Change{Kind: r.Kind, Ident: r.Ident, Name: r.Name, Action: "delete"}
-		if carried[r.Kind] {
-			c.Action = "unchanged"
-		}
-		add(c)
-	}
-	if curUtt > 0 || newUtt > 0 {
-		c := Change{Kind: botdef.KindUtterances, Ident: "sentences", Detail: fmt.Sprintf("%d utterances, %d before", newUtt, curUtt)}
-		switch {
-		case curUtt == 0:
-			c.Action = "create"
-		case newUtt == 0:
-			c.Action = "delete"
-		case string(curUttHash) == string(newUttHash):
-			c.Action = "unchanged"
-		default:
-			c.Action = "update"
-		}
-		add(c)
-	}
-	return out, sum
 }
