@@ -46,7 +46,7 @@ func dashboard(ctx context.Context, d dashboardDeps) (h http.Handler, stop func(
 	}
 	h, err = ui.New(ui.Config{
 		Store: d.store, Apps: d.apps, Importer: d.importer, Exporter: d.exporter,
-		Jobs: jobsUI, Logger: d.log, Ready: d.ready,
+		Differ: ui.RecordsDiffer{Store: d.store}, Jobs: jobsUI, Logger: d.log, Ready: d.ready,
 	})
 	if err != nil {
 		cancel()

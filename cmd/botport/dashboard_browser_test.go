@@ -107,7 +107,7 @@ func TestDashboardBrowser(t *testing.T) {
 		"otherApp": otherID, "otherSecret": otherSecret,
 		"botId": botID, "changedDialog": "PayMyBill",
 		"failedImport": failed.ID, "failedWhere": where,
-		"definition": fx.File("botDefinition.json"), "config": fx.File("config.json"),
+		"definition": fx.File("botDefinition.json"), "config": fx.File("config.json"), "icon": fx.File("icon.png"),
 		"out": out, "readme": os.Getenv("BOTPORT_SCREENSHOTS"),
 	}
 	if cfg["readme"] != "" {

@@ -9,7 +9,7 @@
 //   botId                     A's bot, versions 1 and 2 (2 changes dialog changedDialog)
 //   changedDialog             the name of the dialog version 2 changed
 //   failedImport, failedWhere A's failed import and its first problem's file:line:col
-//   definition, config        files for the live import (a new bot)
+//   definition, config, icon  files for the live import (a new bot)
 //   out                       where screenshots and the downloaded export go
 //   readme                    optional: where the README's screenshots go
 //
@@ -97,7 +97,7 @@ async function upload(file) {
   const form = new FormData();
   form.append("file", new Blob([readFileSync(file)]), basename(file));
   form.append("fileContext", "bulkImport");
-  form.append("fileExtension", "json");
+  form.append("fileExtension", file.split(".").pop());
   return (await api("POST", "/api/public/uploadfile", form)).fileId;
 }
 
@@ -123,7 +123,7 @@ try {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "not right" }).waitFor();
     await signIn(page, cfg.app, cfg.secret);
-    const cookies = await a.ctx.cookies(cfg.base);
+    const cookies = await a.ctx.cookies(cfg.base + "/ui/imports"); // the cookie's path is /ui
     const sess = cookies.find((c) => c.name === "botport_session");
     check(sess && sess.httpOnly && sess.sameSite === "Strict", "session cookie: " + JSON.stringify(sess));
   });
@@ -168,23 +168,38 @@ try {
     if (cfg.readme) await page.screenshot({ path: join(cfg.readme, "dashboard-diff.png") });
   });
 
+  // While the queue is paused: an import cancelled from its row, then one
+  // that goes from pending to success without a reload once it resumes.
   await test(a, "05-live-import", async (page) => {
-    await page.goto(cfg.base + "/ui/imports");
-    await page.locator("table[data-live]").waitFor();
-    await page.waitForFunction(() => document.readyState === "complete");
-    const started = await api("POST", "/api/public/bot/import",
-      JSON.stringify({ botDefinition: await upload(cfg.definition), configInfo: await upload(cfg.config), name: "Live import" }));
-    liveBir = started._id;
-    const row = page.locator(`tr#row-${liveBir}`);
-    await row.locator(".badge.pending").waitFor(); // appeared without a reload
-    await axe(page, "the imports page");
-    await page.screenshot({ path: join(cfg.out, "05-live-import-pending.png"), fullPage: true });
-    const nav = await page.evaluate(() => performance.getEntriesByType("navigation").length);
-    await queue(page, "resume");
-    await row.locator(".badge.success").waitFor();
-    check(await page.evaluate(() => performance.getEntriesByType("navigation").length) === nav, "the page was reloaded");
-    check(Number(await page.locator("table[data-live]").getAttribute("data-updates")) >= 2, "fewer than two live updates");
-    if (cfg.readme) await page.screenshot({ path: join(cfg.readme, "dashboard-imports.png") });
+    const newImport = async (name) => (await api("POST", "/api/public/bot/import", JSON.stringify({
+      botDefinition: await upload(cfg.definition), configInfo: await upload(cfg.config), icon: await upload(cfg.icon), name })))._id;
+    try {
+      await page.goto(cfg.base + "/ui/imports");
+      await page.locator("table[data-live]").waitFor();
+      await page.waitForFunction(() => document.readyState === "complete");
+      const doomed = await newImport("Cancelled import");
+      const doomedRow = page.locator(`tr#row-${doomed}`);
+      await doomedRow.locator(".badge.pending").waitFor(); // appeared without a reload
+      await doomedRow.getByRole("button", { name: "Cancel import " + doomed }).click();
+      await page.waitForURL("**/ui/imports");
+      await doomedRow.locator(".badge.cancelled").waitFor();
+
+      await page.waitForFunction(() => document.readyState === "complete");
+      const nav = await page.evaluate(() => performance.getEntriesByType("navigation")[0].startTime + ":" + location.href);
+      liveBir = await newImport("Live import");
+      const row = page.locator(`tr#row-${liveBir}`);
+      await row.locator(".badge.pending").waitFor(); // appeared without a reload
+      await axe(page, "the imports page");
+      await page.screenshot({ path: join(cfg.out, "05-live-import-pending.png"), fullPage: true });
+      await queue(page, "resume");
+      await row.locator(".badge.success").waitFor();
+      check(await page.evaluate(() => performance.getEntriesByType("navigation")[0].startTime + ":" + location.href) === nav, "the page was reloaded");
+      check(Number(await page.locator("table[data-live]").getAttribute("data-updates")) >= 2, "fewer than two live updates");
+      check(await doomedRow.locator(".badge.cancelled").count() === 1, "the cancelled import's row changed");
+      if (cfg.readme) await page.screenshot({ path: join(cfg.readme, "dashboard-imports.png") });
+    } finally {
+      await queue(page, "resume").catch(() => {}); // the tests after this one need the queue
+    }
   });
 
   await test(a, "06-restore", async (page) => {
