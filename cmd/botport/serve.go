@@ -342,7 +342,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Publisher: pub, Variables: vars, Logger: log, Ready: r.ready,
 		Verifier: &auth.Verifier{Apps: apps, JTIs: st, Leeway: c.leeway}, UI: dash,
-		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
+		Uploads: uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
 		Limiter:   limiter, MaxInFlight: int(c.maxRequests),
 		IO: httpapi.IO{Grace: c.ioGrace, MinRate: c.minRate},
