@@ -74,10 +74,14 @@ func readLines(r io.Reader, wants []lineWant) (map[int]clippedLine, error) {
 
 // clippedLine is a line's window: its text, the column its first
 // character has, and whether characters before or after were left out.
+// InString says the window starts inside a JSON string (counted over the
+// characters left out before it).
 type clippedLine struct {
 	Text        string
 	From        int
 	Head, Trail bool
+	InString    bool
+	Escaped     bool // and its first character is escaped (a backslash before it)
 }
 
 func skipLine(br *bufio.Reader) error {
@@ -100,6 +104,7 @@ func readWindow(br *bufio.Reader, col int) (clippedLine, error) {
 	var b strings.Builder
 	cl := clippedLine{From: from, Head: from > 1}
 	n := 0
+	escaped := false
 	for {
 		c, _, err := br.ReadRune()
 		if err != nil {
@@ -112,7 +117,18 @@ func readWindow(br *bufio.Reader, col int) (clippedLine, error) {
 		n++
 		switch {
 		case n < from:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\' && cl.InString:
+				escaped = true
+			case c == '"':
+				cl.InString = !cl.InString
+			}
 		case n < to:
+			if n == from {
+				cl.Escaped = escaped
+			}
 			b.WriteRune(c)
 		default:
 			cl.Trail = true
@@ -135,8 +151,9 @@ func buildExcerpt(lines map[int]clippedLine, line, col int) []excerptLine {
 		if !ok {
 			continue
 		}
-		if cl.Head || n == max(1, line-contextLines) && n > 1 {
+		if _, prev := lines[n-1]; cl.Head || n > 1 && (!prev || n == max(1, line-contextLines)) {
 			m.reset() // what came before is out of sight
+			m.inString, m.escaped = cl.Head && cl.InString, cl.Head && cl.Escaped
 		}
 		masked := m.scan(cl.Text)
 		el := excerptLine{N: n, Problem: n == line, Clipped: cl.Head || cl.Trail}
@@ -210,6 +227,9 @@ type masker struct {
 	stack   []frame // open objects and arrays in sight
 	known   bool    // the text in sight starts at the file's start
 	started bool
+	// inString: the text in sight starts inside a string, a member name
+	// or a value, which one is out of sight: masked up to its end.
+	inString, escaped bool
 }
 
 // frame is an open object or array, and the member it is the value of
@@ -229,7 +249,23 @@ func (m *masker) scan(text string) [][2]int {
 	}
 	var out [][2]int
 	runes := []rune(text)
-	for i := 0; i < len(runes); i++ {
+	start := 0
+	if m.inString {
+		j := 0
+		if m.escaped {
+			j = 1
+		}
+		for j < len(runes) && runes[j] != '"' {
+			if runes[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		out = append(out, [2]int{0, min(j, len(runes))})
+		m.inString, m.escaped, m.key, m.colon = j >= len(runes), false, "", false
+		start = j + 1
+	}
+	for i := start; i < len(runes); i++ {
 		switch c := runes[i]; c {
 		case '"':
 			j := i + 1
