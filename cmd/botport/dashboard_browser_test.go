@@ -29,8 +29,10 @@ const browserDir = "../../test/browser"
 // changed dialog; a restore whose export is version 1's again; another
 // account's app seeing none of it; axe-core on every page. It skips when
 // node, Chromium or the Node modules are missing, and fails then under
-// CI=true. BOTPORT_SCREENSHOTS=DIR also writes the README's screenshots
-// there.
+// CI=true. Each test's screenshot goes to the test's temporary directory,
+// or to BOTPORT_BROWSER_OUT=DIR; BOTPORT_SCREENSHOTS=DIR also writes the
+// README's two screenshots there (BOTPORT_SCREENSHOTS=docs). Relative
+// directories are the repository's.
 func TestDashboardBrowser(t *testing.T) {
 	node, err := exec.LookPath("node")
 	missing := ""
@@ -102,6 +104,9 @@ func TestDashboardBrowser(t *testing.T) {
 	}
 
 	out := t.TempDir()
+	if dir := os.Getenv("BOTPORT_BROWSER_OUT"); dir != "" {
+		out = repoPath(t, dir)
+	}
 	cfg := map[string]string{
 		"base": ts.URL, "app": ts.AppID, "secret": ts.Secret,
 		"otherApp": otherID, "otherSecret": otherSecret,
@@ -111,7 +116,7 @@ func TestDashboardBrowser(t *testing.T) {
 		"out": out, "readme": os.Getenv("BOTPORT_SCREENSHOTS"),
 	}
 	if cfg["readme"] != "" {
-		cfg["readme"], _ = filepath.Abs(cfg["readme"])
+		cfg["readme"] = repoPath(t, cfg["readme"])
 	}
 	b, _ := json.Marshal(cfg)
 	tctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
@@ -155,6 +160,23 @@ func newAppCreds(t *testing.T, ts *testServer, account string, scopes ...string)
 		t.Fatalf("apps create printed %q: %v", out.String(), err)
 	}
 	return app.ClientID, app.ClientSecret
+}
+
+// repoPath makes dir absolute, relative to the repository's root, and
+// creates it.
+func repoPath(t *testing.T, dir string) string {
+	t.Helper()
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", "..", dir)
+	}
+	dir, err := filepath.Abs(dir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func exists(path string) bool {

@@ -213,3 +213,93 @@ func TestDashboardBadInput(t *testing.T) {
 		}
 	}
 }
+
+var reRow = regexp.MustCompile(`<tr id="row-(bir-[0-9a-f-]+)" data-id="[^"]+" data-status="(\w+)"`)
+
+// rows lists the import rows of a page: id and status, in page order.
+func rows(body string) (ids []string, status map[string]string) {
+	status = map[string]string{}
+	for _, m := range reRow.FindAllStringSubmatch(body, -1) {
+		ids = append(ids, m[1])
+		status[m[1]] = m[2]
+	}
+	return ids, status
+}
+
+// TestDashboardImportsPages: the imports page lists the account's imports
+// newest first, 25 a page, the older ones behind its "Older" link with no
+// import twice or left out, and its filters keep only the bot's or the
+// status's imports, on every page.
+func TestDashboardImportsPages(t *testing.T) {
+	ts := startServer(t)
+	c := ts.client()
+	fx := fixture.Get(t, "demobot1-full")
+	good := wait(t, c, startImport(t, c, "", uploadExport(t, c, fx)))
+	if good.Status != "success" {
+		t.Fatalf("import: %+v", good)
+	}
+	broken := uploadExport(t, c, fx)
+	broken.BotDefinition = uploadPath(t, c, writeTemp(t, "botDefinition.json", []byte(`{"dialogs": 5}`)))
+	var all []string // newest first
+	for range 27 {
+		all = append([]string{startImport(t, c, "", broken)}, all...)
+	}
+	for _, bir := range all {
+		if st := wait(t, c, bir); st.Status != "failure" {
+			t.Fatalf("the broken import %s: %s", bir, st.Status)
+		}
+	}
+	all = append(all, good.ID)
+
+	ui := newUIClient(t, ts.URL)
+	ui.signIn(ts.AppID, ts.Secret)
+	var got []string
+	next := "/ui/imports"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("more than 3 pages of 28 imports")
+		}
+		st, _, body := ui.do("GET", next, nil, nil)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d", next, st)
+		}
+		ids, _ := rows(body)
+		if pages == 0 && len(ids) != 25 {
+			t.Errorf("the first page has %d rows, want 25", len(ids))
+		}
+		got = append(got, ids...)
+		next = ""
+		if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(body); m != nil {
+			next = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(all, " ") {
+		t.Errorf("the pages list\n%v\nwant, newest first,\n%v", got, all)
+	}
+
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"?status=success", []string{good.ID}},
+		{"?bot=" + good.StreamID, []string{good.ID}},
+		{"?status=failure&bot=" + good.StreamID, nil},
+		{"?status=pending", nil},
+	} {
+		st, _, body := ui.do("GET", "/ui/imports"+tc.query, nil, nil)
+		ids, _ := rows(body)
+		if st != http.StatusOK || strings.Join(ids, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: %d, rows %v, want %v", tc.query, st, ids, tc.want)
+		}
+	}
+	st, _, body := ui.do("GET", "/ui/imports?status=failure", nil, nil)
+	ids, status := rows(body)
+	if st != http.StatusOK || len(ids) != 25 || !strings.Contains(body, `rel="next"`) {
+		t.Errorf("?status=failure: %d, %d rows, a next link: %v", st, len(ids), strings.Contains(body, `rel="next"`))
+	}
+	for id, s := range status {
+		if s != "failure" {
+			t.Errorf("?status=failure lists %s, %s", id, s)
+		}
+	}
+}
