@@ -25,6 +25,7 @@ type dashboardDeps struct {
 	jobs     *river.Client[*sql.Tx]
 	log      *slog.Logger
 	ready    *atomic.Bool
+	secure   bool // the cookies are Secure whatever the request's scheme
 }
 
 // dashboard builds the web dashboard served at /ui/, with River UI at
@@ -46,7 +47,7 @@ func dashboard(ctx context.Context, d dashboardDeps) (h http.Handler, stop func(
 	}
 	h, err = ui.New(ui.Config{
 		Store: d.store, Apps: d.apps, Importer: d.importer, Exporter: d.exporter,
-		Differ: ui.RecordsDiffer{Store: d.store}, Jobs: jobsUI, Logger: d.log, Ready: d.ready,
+		Differ: ui.RecordsDiffer{Store: d.store}, Jobs: jobsUI, Logger: d.log, Ready: d.ready, SecureCookies: d.secure,
 	})
 	if err != nil {
 		cancel()

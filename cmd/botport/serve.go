@@ -334,7 +334,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 		limiter = ratelimit.New(st, c.rules, nil, log)
 	}
 	apps := &auth.AppCache{Store: st}
-	dash, stopDash, err := dashboard(ctx, dashboardDeps{store: st, apps: apps, importer: imp, exporter: exp, jobs: jobs, log: log, ready: r.ready})
+	dash, stopDash, err := dashboard(ctx, dashboardDeps{store: st, apps: apps, importer: imp, exporter: exp, jobs: jobs, log: log, ready: r.ready,
+		secure: strings.HasPrefix(c.publicURL, "https://")})
 	if err != nil {
 		return nil, err
 	}

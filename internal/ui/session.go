@@ -150,7 +150,7 @@ type loginData struct {
 func (s *server) loginForm(w http.ResponseWriter, r *http.Request, status int, clientID, problem string) {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/ui/login", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+		SameSite: http.SameSiteStrictMode, Secure: s.secure(r), MaxAge: 3600})
 	next := r.URL.Query().Get("next")
 	if r.Method == http.MethodPost {
 		next = r.PostForm.Get("next")
@@ -217,7 +217,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(ctx, "delete expired dashboard sessions", "error", err)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/ui", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(s.cfg.SessionTTL.Seconds())})
+		SameSite: http.SameSiteStrictMode, Secure: s.secure(r), MaxAge: int(s.cfg.SessionTTL.Seconds())})
 	s.clearCookie(w, r, loginCookie, "/ui/login")
 	s.log.InfoContext(ctx, "dashboard sign-in", "app", app.ID, "account", app.AccountID)
 	http.Redirect(w, r, nextPage(r.PostForm.Get("next")), http.StatusSeeOther)
@@ -264,8 +264,13 @@ func (s *server) clearCookie(w http.ResponseWriter, r *http.Request, name, path 
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, MaxAge: -1})
+		Secure: s.secure(r), MaxAge: -1})
 }
+
+// secure reports whether cookies are marked Secure: over TLS, or always
+// when the dashboard is reached over HTTPS through a proxy
+// (Config.SecureCookies).
+func (s *server) secure(r *http.Request) bool { return r.TLS != nil || s.cfg.SecureCookies }
 
 // nextPage is where a sign-in goes on to: a dashboard path only, never
 // another host.

@@ -52,6 +52,10 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // dashboardOn serves the sign-in part of the dashboard (no importer, no
 // exporter) over a real SQLite store, with one app of account "team".
 func dashboardOn(t *testing.T, tlsOn bool) (srv *httptest.Server, st *sqlstore.DB, admin *auth.AppAdmin, app *store.App, clk *clock, logs *lockedBuffer) {
+	return dashboardWith(t, tlsOn, false)
+}
+
+func dashboardWith(t *testing.T, tlsOn, secure bool) (srv *httptest.Server, st *sqlstore.DB, admin *auth.AppAdmin, app *store.App, clk *clock, logs *lockedBuffer) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "botport.db"))
@@ -66,7 +70,7 @@ func dashboardOn(t *testing.T, tlsOn bool) (srv *httptest.Server, st *sqlstore.D
 		t.Fatal(err)
 	}
 	logs = &lockedBuffer{}
-	h, err := New(Config{Store: st, Apps: st, Now: clk.now, SessionTTL: time.Hour,
+	h, err := New(Config{Store: st, Apps: st, Now: clk.now, SessionTTL: time.Hour, SecureCookies: secure,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
@@ -122,10 +126,12 @@ func sessionCookieLine(t *testing.T, lines []string) string {
 }
 
 // TestSessionCookie: HttpOnly and SameSite=Strict always, Secure exactly
-// when the dashboard is reached over TLS.
+// when the dashboard is reached over TLS, or behind a proxy that does
+// HTTPS (SecureCookies).
 func TestSessionCookie(t *testing.T) {
-	for _, tlsOn := range []bool{false, true} {
-		srv, _, _, app, _, _ := dashboardOn(t, tlsOn)
+	for _, tc := range []struct{ tlsOn, proxied bool }{{false, false}, {true, false}, {false, true}} {
+		tlsOn := tc.tlsOn || tc.proxied
+		srv, _, _, app, _, _ := dashboardWith(t, tc.tlsOn, tc.proxied)
 		_, lines := signInAt(t, srv, app.ID, app.Secret)
 		line := sessionCookieLine(t, lines)
 		for _, attr := range []string{"HttpOnly", "SameSite=Strict", "Path=/ui"} {

@@ -76,6 +76,12 @@ type Config struct {
 	// shutdown does not wait for them. nil: always ready.
 	Ready *atomic.Bool
 
+	// SecureCookies marks the cookies Secure on every request, not only on
+	// those that arrive over TLS: botport serves plain HTTP, and behind a
+	// proxy that terminates HTTPS the browser's requests are HTTPS all the
+	// same (serve sets it when --public-url is https).
+	SecureCookies bool
+
 	// SessionTTL is how long a sign-in lasts (default 12 h).
 	SessionTTL time.Duration
 	// SignIns bounds sign-in attempts per client address and per client id
