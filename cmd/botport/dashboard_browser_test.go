@@ -85,6 +85,13 @@ func TestDashboardBrowser(t *testing.T) {
 	if sameFiles(v1, v2) == "" {
 		t.Fatal("versions 1 and 2 export the same files")
 	}
+	// Version 2 is published: the bot page marks it.
+	if _, err := c.Publish(ctx, botID, client.PublishRequest{VersionComment: "dashboard test"}); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if st, err := c.WaitPublish(ctx, botID, 25*time.Millisecond, nil); err != nil || st.Status != "successful" {
+		t.Fatalf("publish: %+v, %v", st, err)
+	}
 
 	// A failed import into a new bot: dialog 0's nodes are a number.
 	broken := bytes.Replace(def, []byte(`"nodes": [`), []byte(`"nodes": 5, "was": [`), 1)

@@ -6,7 +6,8 @@
 //   base                      the server's URL
 //   app, secret               an administrator app of account A
 //   otherApp, otherSecret     an app of account B
-//   botId                     A's bot, versions 1 and 2 (2 changes dialog changedDialog)
+//   botId                     A's bot, versions 1 and 2 (2 changes dialog changedDialog,
+//                             and is published)
 //   changedDialog             the name of the dialog version 2 changed
 //   failedImport, failedWhere A's failed import and its first problem's file:line:col
 //   definition, config, icon  files for the live import (a new bot)
@@ -207,12 +208,17 @@ try {
     const hash = async (n) => (await page.locator(`tr#v${n} td[data-label=Content] code`).textContent()).trim();
     const v1 = await hash(1);
     check(v1 !== await hash(2), "versions 1 and 2 have the same content");
+    check(await page.locator("tr#v2 .badge.published").count() === 1 && await page.locator(".badge.published").count() === 1,
+      "version 2, and it alone, is not marked published");
+    check(/import/.test(await page.locator("tr#v1 td[data-label='Created by']").textContent()), "version 1 does not say an import created it");
     await page.locator("tr#v1").getByRole("link", { name: "Restore…" }).click();
     await page.getByRole("heading", { name: /Restore version 1/ }).waitFor();
     await axe(page, "the restore confirmation");
     await page.getByRole("button", { name: "Restore version 1" }).click();
     await page.waitForURL(`**/ui/bots/${cfg.botId}#versions`);
     await page.locator("tr#v3 .badge.current").waitFor();
+    check(/restore/.test(await page.locator("tr#v3 td[data-label='Created by']").textContent()), "version 3 does not say a restore created it");
+    check(await page.locator("tr#v2 .badge.published").count() === 1, "the restore moved the published marker");
     check(await hash(3) === v1, "version 3 (the restore of 1) has another content than version 1");
     await page.getByRole("button", { name: "Export the current version" }).click();
     const link = page.locator("#download");
