@@ -45,6 +45,12 @@ async function browserFor(name) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  // No CDN, no web fonts: every request stays on the server (the page must
+  // work on a machine with no internet).
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(cfg.base + "/") && !u.startsWith("data:") && !u.startsWith("blob:")) errors.push("a request off the server: " + u);
+  });
   return { name, ctx, page, errors, close: async () => { await ctx.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
