@@ -175,6 +175,16 @@ func TestDashboardBadInput(t *testing.T) {
 		}
 	}
 
+	// Live rows of an older page (no "after") whose imports have all ended,
+	// or are another account's: the stream says it is done at once, so the
+	// page does not reconnect.
+	for who, c := range map[string]*uiClient{"A": a, "B": b} {
+		st, _, body := c.do("GET", "/ui/imports/live?before=1&watch="+bir, nil, nil)
+		if st != http.StatusOK || !strings.Contains(body, "event: done") || (who == "B") == strings.Contains(body, "event: row") {
+			t.Errorf("account %s's live rows of an ended import: %d\n%s", who, st, body)
+		}
+	}
+
 	// A sign-in never goes on to another host.
 	if st, _, body := signedOut.do("GET", "/ui/login?next=//evil.example/", nil, nil); st != http.StatusOK || !strings.Contains(body, `name="next" value="/ui/imports"`) {
 		t.Errorf("the sign-in page with next=//evil.example/ answered %d:\n%s", st, body)

@@ -149,7 +149,10 @@ func (s *server) live(w http.ResponseWriter, r *http.Request, sess *session) err
 			}
 		}
 		if !firstPage && len(watch) == 0 {
-			return nil // nothing left that can change
+			// Nothing left that can change: "done" tells the page not to
+			// reconnect (EventSource would, every retry interval).
+			_ = write([]byte("event: done\ndata: {}\n\n"))
+			return nil
 		}
 		select {
 		case <-ctx.Done():

@@ -34,6 +34,7 @@
       if (focused) { var a = el.querySelector("a"); if (a) { a.focus(); } }
       table.setAttribute("data-updates", String(Number(table.getAttribute("data-updates") || 0) + 1));
     });
+    es.addEventListener("done", function () { es.close(); });
   }
   // An import's page: reload when the import changes (it ends, or waits
   // for something else).
@@ -43,6 +44,7 @@
     w.addEventListener("row", function (ev) {
       if (JSON.parse(ev.data).status !== "pending") { w.close(); window.location.reload(); }
     });
+    w.addEventListener("done", function () { w.close(); });
   }
   // A pending export: look again shortly.
   var refresh = document.querySelector("[data-refresh]");
