@@ -21,7 +21,7 @@ import (
 func appsCmd(getenv env, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "apps", Short: "Manage client apps (the credentials clients sign tokens with)"}
 	cmd.AddCommand(appsCreateCmd(getenv, stdout), appsListCmd(getenv, stdout), appsRotateCmd(getenv, stdout), appsDisableCmd(getenv, stdout),
-		appsEnforceJTICmd(getenv, stdout))
+		appsEnforceJTICmd(getenv, stdout), appsAdminCmd(getenv, stdout))
 	return cmd
 }
 
@@ -78,7 +78,7 @@ func appsListCmd(getenv env, stdout io.Writer) *cobra.Command {
 			out := make([]appJSON, 0, len(apps))
 			for _, a := range apps {
 				out = append(out, appJSON{ClientID: a.ID, AccountID: acct.ID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
-					Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI})
+					Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI, Admin: a.Admin})
 			}
 			if asJSON {
 				b, _ := json.Marshal(out)
@@ -115,7 +115,7 @@ func updateApp(ctx context.Context, sf storeFlags, id string, change func(*auth.
 		}
 		app = a
 		out = appJSON{ClientID: a.ID, AccountID: a.AccountID, Account: acct.Name, Name: a.Name, Scopes: a.Scopes,
-			Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI}
+			Algorithm: a.Algorithm, UserID: a.UserID, Disabled: a.Disabled, EnforceJTI: a.EnforceJTI, Admin: a.Admin}
 		return nil
 	})
 	return app, out, err
@@ -225,6 +225,42 @@ func appsEnforceJTICmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
+func appsAdminCmd(getenv env, stdout io.Writer) *cobra.Command {
+	var sf storeFlags
+	var id string
+	var off, asJSON bool
+	cmd := &cobra.Command{Use: "admin", Short: "Let an app open the dashboard's operator pages, River UI at /ui/jobs (--off undoes it)", Args: cli.NoArgs}
+	s := &settings{fs: cmd.Flags(), getenv: getenv}
+	bindStoreFlags(s, &sf)
+	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
+	cmd.Flags().BoolVar(&off, "off", false, "take the administrator flag away")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
+	_ = cmd.MarkFlagRequired("app")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.err(); err != nil {
+			return err
+		}
+		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
+			return admin.SetAdmin(cmd.Context(), id, !off)
+		})
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			b, _ := json.Marshal(out)
+			_, err := fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		state := "is an administrator: it may open /ui/jobs"
+		if !app.Admin {
+			state = "is not an administrator"
+		}
+		_, err = fmt.Fprintf(stdout, "app %s %s\n", app.ID, state)
+		return err
+	}
+	return cmd
+}
+
 // appJSON is an app as `apps create --json` prints it.
 type appJSON struct {
 	ClientID     string   `json:"clientId"`
@@ -237,13 +273,14 @@ type appJSON struct {
 	UserID       string   `json:"userId"`
 	Disabled     bool     `json:"disabled"`
 	EnforceJTI   bool     `json:"enforceJti,omitempty"`
+	Admin        bool     `json:"admin,omitempty"`
 }
 
 func appsCreateCmd(getenv env, stdout io.Writer) *cobra.Command {
 	var sf storeFlags
 	var name, account, algorithm string
 	var scopes []string
-	var asJSON, enforceJTI bool
+	var asJSON, enforceJTI, adminFlag bool
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a client app and print its clientId and clientSecret",
@@ -260,6 +297,7 @@ credentials. It works while a server runs on the same data directory.`,
 	cmd.Flags().StringVar(&algorithm, "algorithm", "HS256", "signing algorithm: HS256 or HS512")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().BoolVar(&enforceJTI, "enforce-jti", false, "refuse the app's tokens without a jti, living over 1 h, or used twice (contract 2.3)")
+	cmd.Flags().BoolVar(&adminFlag, "admin", false, "let the app open the dashboard's operator pages (River UI at /ui/jobs)")
 	_ = cmd.MarkFlagRequired("name")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := s.err(); err != nil {
@@ -287,13 +325,16 @@ credentials. It works while a server runs on the same data directory.`,
 				// a secret nobody knows.
 				app, _, err = admin.SetEnforceJTI(cmd.Context(), app.ID, true)
 			}
+			if err == nil && adminFlag {
+				app, _, err = admin.SetAdmin(cmd.Context(), app.ID, true)
+			}
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		out := appJSON{ClientID: app.ID, ClientSecret: app.Secret, AccountID: acct.ID, Account: acct.Name, Name: app.Name,
-			Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID, EnforceJTI: app.EnforceJTI}
+			Scopes: app.Scopes, Algorithm: app.Algorithm, UserID: app.UserID, EnforceJTI: app.EnforceJTI, Admin: app.Admin}
 		if asJSON {
 			b, _ := json.Marshal(out)
 			_, err := fmt.Fprintf(stdout, "%s\n", b)

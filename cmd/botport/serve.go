@@ -369,10 +369,17 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (_ *running, er
 	if c.rateLimitOn(st.Exclusive) {
 		limiter = ratelimit.New(st, c.rules, nil, log)
 	}
+	apps := &auth.AppCache{Store: st}
+	dash, stopDash, err := dashboard(ctx, dashboardDeps{store: st, apps: apps, importer: imp, exporter: exp, jobs: jobs, log: log, ready: r.ready,
+		secure: strings.HasPrefix(c.publicURL, "https://")})
+	if err != nil {
+		return nil, err
+	}
+	r.closers = append(r.closers, func() error { stopDash(); return nil })
 	handler := httpapi.NewServer(httpapi.Config{
 		Store: st, Blobs: blobs, Importer: imp, Exporter: exp, Publisher: pub, Variables: vars, Logger: log, Ready: r.ready,
-		Verifier: &auth.Verifier{Apps: &auth.AppCache{Store: st}, JTIs: st, Leeway: c.leeway},
-		Uploads:  uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
+		Verifier: &auth.Verifier{Apps: apps, JTIs: st, Leeway: c.leeway}, UI: dash,
+		Uploads: uploads, UploadLimit: c.uploadLimit, BodyLimit: c.bodyLim,
 		PublicURL: c.publicURL,
 		Limiter:   limiter, MaxInFlight: int(c.maxRequests),
 		IO:       httpapi.IO{Grace: c.ioGrace, MinRate: c.minRate},

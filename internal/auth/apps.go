@@ -154,6 +154,14 @@ func (a *AppAdmin) SetEnforceJTI(ctx context.Context, id string, on bool) (*stor
 	return a.update(ctx, id, func(app *store.App) { app.EnforceJTI = on })
 }
 
+// SetAdmin flags the app as an administrator (it may open the dashboard's
+// operator pages, River UI at /ui/jobs) or clears the flag, and returns the
+// app with its account; servers apply it within their AppCache's recheck
+// interval. An unknown app is ErrUnknownApp.
+func (a *AppAdmin) SetAdmin(ctx context.Context, id string, on bool) (*store.App, *store.Account, error) {
+	return a.update(ctx, id, func(app *store.App) { app.Admin = on })
+}
+
 func (a *AppAdmin) update(ctx context.Context, id string, change func(*store.App)) (*store.App, *store.Account, error) {
 	app, err := a.App(ctx, id)
 	if err != nil {

@@ -70,6 +70,12 @@ func (s *server) routes(mux registrar) {
 
 	s.route(mux, "GET", b+"/openapi.json", s.openAPI)
 
+	// The web dashboard: its own sign-in, pages and errors (internal/ui).
+	if s.cfg.UI != nil {
+		mux.Handle("/ui/", s.cfg.UI)
+		mux.Handle("GET /ui", http.RedirectHandler("/ui/", http.StatusSeeOther))
+	}
+
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.cfg.MetricsHandler != nil {

@@ -76,6 +76,9 @@ type Config struct {
 	// Readiness, when set, is asked by GET /readyz whether the store and
 	// the job queue are usable: nil is ready.
 	Readiness func(ctx context.Context) error
+	// UI is the web dashboard, served under /ui/ (internal/ui); nil: not
+	// served.
+	UI http.Handler
 }
 
 type server struct {

@@ -168,6 +168,9 @@ func (t *importTask) cancelled(ctx context.Context) error {
 		d.StreamID = ""
 	}
 	markCancelled(d)
+	if t.r != nil && t.r.times.Run != 0 {
+		t.r.saveTimes(ctx) // the stages it completed, for the timeline
+	}
 	err := s.cfg.Store.FinishCancelled(ctx, imp.ID, d.Encode(), s.cfg.Now())
 	if err != nil && !errors.Is(err, store.ErrNotPending) {
 		return err

@@ -60,6 +60,8 @@ func (r *run) finishDryRun(ctx context.Context) error {
 	r.doc.StatusLogs = append(r.doc.StatusLogs, LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName, Status: store.StatusSuccess,
 		Message: "dry run: nothing was committed"})
 	r.doc.Status, r.doc.DryRun, r.doc.Changes, r.doc.ChangeSummary = store.StatusSuccess, true, changes, summary
+	r.stamp()
+	r.saveTimes(ctx)
 	if err := st.FinishImport(ctx, r.imp.ID, store.StatusSuccess, r.doc.Encode(), r.s.cfg.Now()); err != nil {
 		return err
 	}

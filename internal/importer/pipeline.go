@@ -35,6 +35,7 @@ type run struct {
 	stageAt time.Time // when the stage in progress started (Config.OnStage)
 	records int
 	links   []store.Link // staged links not yet written
+	times   StageTimes   // when the run started and each entry ended (times.go)
 }
 
 // stage is one statusLogs entry's work.
@@ -52,6 +53,7 @@ func (r *run) execute(ctx context.Context) error {
 	// The first progress write waits SaveEvery too: an import that ends
 	// sooner writes its document once, at the end.
 	r.saved = r.started
+	r.startTimes()
 	r.current = LogEntry{TaskType: TaskBotDefinition, TaskName: r.imp.BotName}
 	if r.restart {
 		// The document goes back to its first entry (staging the version
@@ -336,6 +338,7 @@ func (r *run) stageFunctions(ctx context.Context) error {
 func (r *run) done(ctx context.Context, e LogEntry) error {
 	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
 	r.stageEnded(e.TaskType)
+	r.stamp()
 	if r.s.cfg.Now().Sub(r.saved) < r.s.cfg.SaveEvery {
 		return nil
 	}
@@ -357,6 +360,7 @@ func (r *run) save(ctx context.Context) error {
 	if err := r.s.cfg.Store.SaveImportDoc(ctx, r.imp.ID, r.doc.Encode()); err != nil {
 		return fmt.Errorf("save progress: %w", err)
 	}
+	r.saveTimes(ctx)
 	r.saved = r.s.cfg.Now()
 	return nil
 }
@@ -372,6 +376,8 @@ func (r *run) fail(ctx context.Context, e LogEntry, summary *Summary) error {
 	e.Status = store.StatusFailure
 	r.doc.StatusLogs = append(r.doc.StatusLogs, e)
 	r.doc.Status, r.doc.Message, r.doc.Summary = store.StatusFailure, e.Message, summary
+	r.stamp()
+	r.saveTimes(ctx)
 	if err := r.s.cfg.Store.FinishImport(ctx, r.imp.ID, store.StatusFailure, r.doc.Encode(), r.s.cfg.Now()); err != nil {
 		return fmt.Errorf("record the failure: %w", err)
 	}
@@ -403,6 +409,8 @@ func (r *run) commit(ctx context.Context) error {
 	now := r.s.cfg.Now()
 	r.doc.StatusLogs = append(r.doc.StatusLogs, LogEntry{TaskType: TaskImportBot, TaskName: r.imp.BotName, Status: store.StatusSuccess})
 	r.doc.Status, r.doc.StreamID = store.StatusSuccess, r.imp.BotID
+	r.stamp()
+	r.saveTimes(ctx)
 	d := r.def
 	bot := &store.Bot{
 		ID:              r.imp.BotID,

@@ -49,6 +49,7 @@ type Store interface {
 	ReleaseImport(ctx context.Context, id string, limit int, wake store.Wake) (int, error)
 	AdmitImports(ctx context.Context, limit int, wake store.Wake) (int, error)
 	SaveImportDoc(ctx context.Context, id string, doc []byte) error
+	SaveImportTimes(ctx context.Context, id string, times []byte) error
 	FinishImport(ctx context.Context, id, status string, doc []byte, at time.Time) error
 	ImportsAhead(ctx context.Context, botID string, seq int64) (int, error)
 	PublishesAhead(ctx context.Context, botID string, after, seq int64) (int, error)

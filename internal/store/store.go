@@ -49,6 +49,10 @@ var (
 // Store is the storage seam. All methods are safe for concurrent use.
 // Consumers declare the few methods they use as interfaces of their own.
 type Store interface {
+	// Dashboard holds the web dashboard's sessions and the imports' stage
+	// times (dashboard.go).
+	Dashboard
+
 	// EnsureAccount returns the account with that name, creating it first if
 	// it does not exist. Errors: faults only.
 	EnsureAccount(ctx context.Context, name string) (*Account, error)

@@ -24,6 +24,7 @@ type App struct {
 	UserID     string // u-<uuid>: createdBy of everything the app starts
 	Disabled   bool
 	EnforceJTI bool // JTI rules (contract 2.3), enforced by auth.Verifier
+	Admin      bool // may open the dashboard's operator pages (River UI)
 	CreatedOn  time.Time
 }
 

@@ -45,7 +45,7 @@ func (db *DB) accountBy(ctx context.Context, q *sql.DB, where string, arg any) (
 	return &a, nil
 }
 
-const appColumns = `id, account_id, name, secret, algorithm, scopes, user_id, disabled, enforce_jti, created_on`
+const appColumns = `id, account_id, name, secret, algorithm, scopes, user_id, disabled, enforce_jti, created_on, admin`
 
 // scanApp reads an app row, opening its sealed secret.
 func (db *DB) scanApp(row interface{ Scan(...any) error }) (*store.App, error) {
@@ -54,7 +54,7 @@ func (db *DB) scanApp(row interface{ Scan(...any) error }) (*store.App, error) {
 	var secret []byte
 	var created int64
 	if err := row.Scan(&a.ID, &a.AccountID, &a.Name, &secret, &a.Algorithm, &scopes, &a.UserID,
-		&a.Disabled, &a.EnforceJTI, &created); err != nil {
+		&a.Disabled, &a.EnforceJTI, &created, &a.Admin); err != nil {
 		return nil, notFound(err)
 	}
 	plain, err := db.open(secret, appSecretPlace(a.ID))
@@ -77,9 +77,9 @@ func (db *DB) CreateApp(ctx context.Context, a *store.App) error {
 		return fmt.Errorf("create app: %w", err)
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			a.ID, a.AccountID, a.Name, string(secret), a.Algorithm, strings.Join(a.Scopes, " "), a.UserID,
-			a.Disabled, a.EnforceJTI, ms(a.CreatedOn))
+			a.Disabled, a.EnforceJTI, ms(a.CreatedOn), a.Admin)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, bumpApps)
 		}
@@ -130,8 +130,8 @@ func (db *DB) UpdateApp(ctx context.Context, a *store.App) error {
 		return fmt.Errorf("update app: %w", err)
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE apps SET name = $2, secret = $3, algorithm = $4, scopes = $5, disabled = $6, enforce_jti = $7 WHERE id = $1`,
-			a.ID, a.Name, string(secret), a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI)
+		res, err := tx.ExecContext(ctx, `UPDATE apps SET name = $2, secret = $3, algorithm = $4, scopes = $5, disabled = $6, enforce_jti = $7, admin = $8 WHERE id = $1`,
+			a.ID, a.Name, string(secret), a.Algorithm, strings.Join(a.Scopes, " "), a.Disabled, a.EnforceJTI, a.Admin)
 		if err != nil {
 			return fmt.Errorf("update app: %w", err)
 		}

@@ -86,7 +86,7 @@ func newApp(accountID string) *store.App {
 	return &store.App{
 		ID: kore.NewAppID(), AccountID: accountID, Name: "app", Secret: "s3cret-" + kore.NewHexID(),
 		Algorithm: "HS256", Scopes: []string{"bot:import", "admin", "bot:export"}, UserID: kore.NewUserID(),
-		Disabled: true, EnforceJTI: true, CreatedOn: base,
+		Disabled: true, EnforceJTI: true, Admin: true, CreatedOn: base,
 	}
 }
 
@@ -95,7 +95,7 @@ func wantApp(t *testing.T, got, want *store.App) {
 	t.Helper()
 	if got.ID != want.ID || got.AccountID != want.AccountID || got.Name != want.Name ||
 		got.Secret != want.Secret || got.Algorithm != want.Algorithm || got.UserID != want.UserID ||
-		got.Disabled != want.Disabled || got.EnforceJTI != want.EnforceJTI {
+		got.Disabled != want.Disabled || got.EnforceJTI != want.EnforceJTI || got.Admin != want.Admin {
 		t.Errorf("app = %+v, want %+v", got, want)
 	}
 	if !slices.Equal(got.Scopes, want.Scopes) {
@@ -132,7 +132,7 @@ func testApps(t *testing.T, open opener) {
 		acct := newAccount(t, s)
 		flagged := newApp(acct.ID)
 		plain := newApp(acct.ID)
-		plain.Disabled, plain.EnforceJTI, plain.Algorithm = false, false, "HS512"
+		plain.Disabled, plain.EnforceJTI, plain.Admin, plain.Algorithm = false, false, false, "HS512"
 		plain.Scopes = []string{"zeta", "alpha"}
 		for _, a := range []*store.App{flagged, plain} {
 			must(t, s.CreateApp(t.Context(), a), "CreateApp")
@@ -186,7 +186,7 @@ func testApps(t *testing.T, open opener) {
 		upd := *app
 		upd.Name, upd.Secret, upd.Algorithm = "renamed", "new-secret", "HS512"
 		upd.Scopes = []string{"bot:export"}
-		upd.Disabled, upd.EnforceJTI = false, false
+		upd.Disabled, upd.EnforceJTI, upd.Admin = false, false, false
 		must(t, s.UpdateApp(t.Context(), &upd), "UpdateApp")
 		got, err := s.App(t.Context(), app.ID)
 		must(t, err, "App")

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExportLists", testExportLists},
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"Webhooks", testWebhooks},
+		{"Dashboard", testDashboard},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, open) })
