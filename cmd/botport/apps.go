@@ -153,87 +153,75 @@ func appsRotateCmd(getenv env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
+// appToggle is an apps command that turns one switch of an app on, or off
+// again with its undo flag: disable (--enable), enforce-jti and admin (--off).
+type appToggle struct {
+	use, short     string
+	undo, undoHelp string
+	// set turns the switch on (on) or off and returns the app.
+	set func(ctx context.Context, admin *auth.AppAdmin, id string, on bool) (*store.App, *store.Account, error)
+	// state says what the app is now, after "app <id> ".
+	state func(app *store.App) string
+}
+
 func appsDisableCmd(getenv env, stdout io.Writer) *cobra.Command {
-	var sf storeFlags
-	var id string
-	var enable, asJSON bool
-	cmd := &cobra.Command{Use: "disable", Short: "Disable an app: its tokens are refused within 200 ms (--enable undoes it)", Args: cli.NoArgs}
-	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	bindStoreFlags(s, &sf)
-	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
-	cmd.Flags().BoolVar(&enable, "enable", false, "enable the app again")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
-	_ = cmd.MarkFlagRequired("app")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := s.err(); err != nil {
-			return err
-		}
-		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
-			return admin.SetDisabled(cmd.Context(), id, !enable)
-		})
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			b, _ := json.Marshal(out)
-			_, err := fmt.Fprintf(stdout, "%s\n", b)
-			return err
-		}
-		state := "disabled"
-		if !app.Disabled {
-			state = "enabled"
-		}
-		_, err = fmt.Fprintf(stdout, "app %s is %s\n", app.ID, state)
-		return err
-	}
-	return cmd
+	return appsToggleCmd(getenv, stdout, appToggle{
+		use: "disable", short: "Disable an app: its tokens are refused within 200 ms (--enable undoes it)",
+		undo: "enable", undoHelp: "enable the app again",
+		set: func(ctx context.Context, admin *auth.AppAdmin, id string, on bool) (*store.App, *store.Account, error) {
+			return admin.SetDisabled(ctx, id, on)
+		},
+		state: func(app *store.App) string {
+			if app.Disabled {
+				return "is disabled"
+			}
+			return "is enabled"
+		},
+	})
 }
 
 func appsEnforceJTICmd(getenv env, stdout io.Writer) *cobra.Command {
-	var sf storeFlags
-	var id string
-	var off, asJSON bool
-	cmd := &cobra.Command{Use: "enforce-jti", Short: "Enforce JTI on an app's tokens (contract 2.3), within 200 ms (--off undoes it)", Args: cli.NoArgs}
-	s := &settings{fs: cmd.Flags(), getenv: getenv}
-	bindStoreFlags(s, &sf)
-	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
-	cmd.Flags().BoolVar(&off, "off", false, "stop enforcing JTI")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
-	_ = cmd.MarkFlagRequired("app")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := s.err(); err != nil {
-			return err
-		}
-		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
-			return admin.SetEnforceJTI(cmd.Context(), id, !off)
-		})
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			b, _ := json.Marshal(out)
-			_, err := fmt.Fprintf(stdout, "%s\n", b)
-			return err
-		}
-		state := "enforces JTI: tokens need a jti, an exp at most 1 h after iat, and are refused the second time"
-		if !app.EnforceJTI {
-			state = "does not enforce JTI"
-		}
-		_, err = fmt.Fprintf(stdout, "app %s %s\n", app.ID, state)
-		return err
-	}
-	return cmd
+	return appsToggleCmd(getenv, stdout, appToggle{
+		use: "enforce-jti", short: "Enforce JTI on an app's tokens (contract 2.3), within 200 ms (--off undoes it)",
+		undo: "off", undoHelp: "stop enforcing JTI",
+		set: func(ctx context.Context, admin *auth.AppAdmin, id string, on bool) (*store.App, *store.Account, error) {
+			return admin.SetEnforceJTI(ctx, id, on)
+		},
+		state: func(app *store.App) string {
+			if app.EnforceJTI {
+				return "enforces JTI: tokens need a jti, an exp at most 1 h after iat, and are refused the second time"
+			}
+			return "does not enforce JTI"
+		},
+	})
 }
 
 func appsAdminCmd(getenv env, stdout io.Writer) *cobra.Command {
+	return appsToggleCmd(getenv, stdout, appToggle{
+		use: "admin", short: "Let an app open the dashboard's operator pages, River UI at /ui/jobs (--off undoes it)",
+		undo: "off", undoHelp: "take the administrator flag away",
+		set: func(ctx context.Context, admin *auth.AppAdmin, id string, on bool) (*store.App, *store.Account, error) {
+			return admin.SetAdmin(ctx, id, on)
+		},
+		state: func(app *store.App) string {
+			if app.Admin {
+				return "is an administrator: it may open /ui/jobs"
+			}
+			return "is not an administrator"
+		},
+	})
+}
+
+// appsToggleCmd builds the command t describes.
+func appsToggleCmd(getenv env, stdout io.Writer, t appToggle) *cobra.Command {
 	var sf storeFlags
 	var id string
-	var off, asJSON bool
-	cmd := &cobra.Command{Use: "admin", Short: "Let an app open the dashboard's operator pages, River UI at /ui/jobs (--off undoes it)", Args: cli.NoArgs}
+	var undo, asJSON bool
+	cmd := &cobra.Command{Use: t.use, Short: t.short, Args: cli.NoArgs}
 	s := &settings{fs: cmd.Flags(), getenv: getenv}
 	bindStoreFlags(s, &sf)
 	cmd.Flags().StringVar(&id, "app", "", "client app id, cs-… (required)")
-	cmd.Flags().BoolVar(&off, "off", false, "take the administrator flag away")
+	cmd.Flags().BoolVar(&undo, t.undo, false, t.undoHelp)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the app as JSON")
 	_ = cmd.MarkFlagRequired("app")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -241,7 +229,7 @@ func appsAdminCmd(getenv env, stdout io.Writer) *cobra.Command {
 			return err
 		}
 		app, out, err := updateApp(cmd.Context(), sf, id, func(admin *auth.AppAdmin) (*store.App, *store.Account, error) {
-			return admin.SetAdmin(cmd.Context(), id, !off)
+			return t.set(cmd.Context(), admin, id, !undo)
 		})
 		if err != nil {
 			return err
@@ -251,11 +239,7 @@ func appsAdminCmd(getenv env, stdout io.Writer) *cobra.Command {
 			_, err := fmt.Fprintf(stdout, "%s\n", b)
 			return err
 		}
-		state := "is an administrator: it may open /ui/jobs"
-		if !app.Admin {
-			state = "is not an administrator"
-		}
-		_, err = fmt.Fprintf(stdout, "app %s %s\n", app.ID, state)
+		_, err = fmt.Fprintf(stdout, "app %s %s\n", app.ID, t.state(app))
 		return err
 	}
 	return cmd
