@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -34,42 +35,24 @@ func versionsListCmd(env Env) *cobra.Command {
 	bindConn(cmd, &c)
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table or json (--json is -o json)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		asJSON, err := outputFormat(format, c.json)
-		if err != nil {
-			return err
-		}
-		cl, err := c.client(env)
-		if err != nil {
-			return err
-		}
-		stop := waitingOn(cmd.Context(), env, cl, safe("listing the versions of "+args[0]))
-		vs, err := cl.Versions(cmd.Context(), args[0])
-		stop()
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			if vs == nil {
-				vs = []client.Version{}
-			}
-			return printJSON(env.Stdout, vs)
-		}
-		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		// The import that made a version, if any (else a bot-functions
 		// write or a restore); versions with the same content have the
 		// same hash.
-		fmt.Fprintln(tw, "VERSION\tCURRENT\tCREATED\tIMPORT\tCONTENT")
-		for _, v := range vs {
-			cur, imp := "", "-"
-			if v.Current {
-				cur = "current"
-			}
-			if v.ImportID != "" {
-				imp = v.ImportID
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, cur, safe(v.CreatedOn), safe(imp), safe(shortHash(v.ContentHash)))
-		}
-		return tw.Flush()
+		return printList(cmd, env, &c, format, safe("listing the versions of "+args[0]),
+			func(ctx context.Context, cl *client.Client) ([]client.Version, error) {
+				return cl.Versions(ctx, args[0])
+			},
+			"VERSION\tCURRENT\tCREATED\tIMPORT\tCONTENT",
+			func(v client.Version) string {
+				cur, imp := "", "-"
+				if v.Current {
+					cur = "current"
+				}
+				if v.ImportID != "" {
+					imp = v.ImportID
+				}
+				return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", v.Version, cur, safe(v.CreatedOn), safe(imp), safe(shortHash(v.ContentHash)))
+			})
 	}
 	return cmd
 }
@@ -81,6 +64,39 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// printList runs a list command's one request (announced as what while it
+// waits) and prints its items as a JSON array (-o json or --json; [] when
+// none) or as a table under header, one row per item.
+func printList[T any](cmd *cobra.Command, env Env, c *conn, format, what string,
+	fetch func(context.Context, *client.Client) ([]T, error), header string, row func(T) string) error {
+	asJSON, err := outputFormat(format, c.json)
+	if err != nil {
+		return err
+	}
+	cl, err := c.client(env)
+	if err != nil {
+		return err
+	}
+	stop := waitingOn(cmd.Context(), env, cl, what)
+	items, err := fetch(cmd.Context(), cl)
+	stop()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if items == nil {
+			items = []T{}
+		}
+		return printJSON(env.Stdout, items)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
+	}
+	return tw.Flush()
 }
 
 // outputFormat reads -o table|json (and --json).

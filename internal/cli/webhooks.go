@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -102,32 +102,12 @@ func webhooksListCmd(env Env) *cobra.Command {
 	bindConn(cmd, &c)
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table or json (--json is -o json)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		asJSON, err := outputFormat(format, c.json)
-		if err != nil {
-			return err
-		}
-		cl, err := c.client(env)
-		if err != nil {
-			return err
-		}
-		stop := waitingOn(cmd.Context(), env, cl, "listing the webhooks")
-		ws, err := cl.ListWebhooks(cmd.Context())
-		stop()
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			if ws == nil {
-				ws = []client.Webhook{}
-			}
-			return printJSON(env.Stdout, ws)
-		}
-		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tCREATED\tEVENTS\tURL")
-		for _, w := range ws {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safe(w.ID), safe(w.CreatedOn), safe(strings.Join(w.Events, ",")), safe(w.URL))
-		}
-		return tw.Flush()
+		return printList(cmd, env, &c, format, "listing the webhooks",
+			func(ctx context.Context, cl *client.Client) ([]client.Webhook, error) { return cl.ListWebhooks(ctx) },
+			"ID\tCREATED\tEVENTS\tURL",
+			func(w client.Webhook) string {
+				return fmt.Sprintf("%s\t%s\t%s\t%s", safe(w.ID), safe(w.CreatedOn), safe(strings.Join(w.Events, ",")), safe(w.URL))
+			})
 	}
 	return cmd
 }
