@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,12 +12,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/fixture"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
 	"github.com/botport/botport/internal/store/sqlstore"
 )
 
@@ -40,59 +36,26 @@ func (s *savingStore) SaveImportDoc(ctx context.Context, id string, doc []byte) 
 // cancelEnv is an importer over a real SQLite store and River's client,
 // whose jobs the test runs itself.
 type cancelEnv struct {
-	db     *sqlstore.DB
-	st     *savingStore
-	svc    *importer.Service
-	jobs   *river.Client[*sql.Tx]
-	rec    *recorder
-	app    *store.App
-	upload func(name, path string) string
+	*testBase
+	st   *savingStore
+	svc  *importer.Service
+	jobs *river.Client[*sql.Tx]
+	rec  *recorder
+	app  *store.App
 }
 
 func newCancelEnv(t *testing.T) *cancelEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blob.Open(ctx, filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	acct, err := db.EnsureAccount(ctx, "cancel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &cancelEnv{db: db, st: &savingStore{DB: db}}
-	e.app = &store.App{ID: kore.NewAppID(), AccountID: acct.ID, UserID: kore.NewUserID()}
+	b := newTestBase(t, "cancel")
+	e := &cancelEnv{testBase: b, st: &savingStore{DB: b.db}, app: b.app()}
 	// Every stage boundary writes progress, so "the next boundary" is exact.
-	e.svc = importer.New(importer.Config{Store: e.st, Blobs: blobs, SaveEvery: time.Nanosecond, CancelWait: time.Minute})
-	if e.jobs, err = river.NewClient(riversqlite.New(db.W), &river.Config{}); err != nil {
+	e.svc = importer.New(importer.Config{Store: e.st, Blobs: b.blobs, SaveEvery: time.Nanosecond, CancelWait: time.Minute})
+	var err error
+	if e.jobs, err = river.NewClient(riversqlite.New(b.db.W), &river.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	e.rec = &recorder{Client: e.jobs}
 	e.svc.SetJobs(e.rec)
-	e.upload = func(name, path string) string {
-		t.Helper()
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		file := &store.File{ID: kore.NewHexID(), AccountID: acct.ID, BlobKey: "uploads/" + kore.NewHexID(), Name: name,
-			Context: "bulkImport", Extension: filepath.Ext(name)[1:], CreatedOn: time.Now(), ExpiresOn: time.Now().Add(time.Hour)}
-		if file.Size, err = blobs.Write(ctx, file.BlobKey, f); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateFile(ctx, file); err != nil {
-			t.Fatal(err)
-		}
-		return file.ID
-	}
 	return e
 }
 
@@ -100,8 +63,8 @@ func newCancelEnv(t *testing.T) *cancelEnv {
 func (e *cancelEnv) start(t *testing.T, botID string) (bir string, job *rivertype.JobRow) {
 	t.Helper()
 	f := fixture.Get(t, "demobot1-full")
-	req := &importer.Request{Mode: importer.ModeJSON, BotDefinition: e.upload("botDefinition.json", f.File("botDefinition.json")),
-		ConfigInfo: e.upload("config.json", f.File("config.json")), Icon: e.upload("icon.png", f.File("icon.png"))}
+	req := &importer.Request{Mode: importer.ModeJSON, BotDefinition: e.upload(t, "botDefinition.json", f.File("botDefinition.json")),
+		ConfigInfo: e.upload(t, "config.json", f.File("config.json")), Icon: e.upload(t, "icon.png", f.File("icon.png"))}
 	doc, err := e.svc.Start(context.Background(), e.app, botID, req)
 	if err != nil {
 		t.Fatal(err)

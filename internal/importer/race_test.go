@@ -13,13 +13,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/fixture"
 	"github.com/botport/botport/internal/importer"
-	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
 	"github.com/botport/botport/internal/store/sqlstore"
 )
 
@@ -44,24 +41,11 @@ func (s *racingStore) CommitVersion(ctx context.Context, c *store.Commit) error 
 // and answers ErrBusy after the bound instead of moving the version again.
 func TestIncrementalImportLosesCommitRace(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blob.Open(ctx, filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
+	base := newTestBase(t, "race")
+	db := base.db
 	st := &racingStore{DB: db}
-	acct, err := db.EnsureAccount(ctx, "race")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := &store.App{ID: kore.NewAppID(), AccountID: acct.ID, UserID: kore.NewUserID()}
-	svc := importer.New(importer.Config{Store: st, Blobs: blobs, BusyWait: 50 * time.Millisecond})
+	app := base.app()
+	svc := importer.New(importer.Config{Store: st, Blobs: base.blobs, BusyWait: 50 * time.Millisecond})
 	jobs, err := river.NewClient(riversqlite.New(db.W), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -70,23 +54,7 @@ func TestIncrementalImportLosesCommitRace(t *testing.T) {
 	svc.SetJobs(rec)
 	worker := svc.Worker()
 
-	upload := func(name, path string) string {
-		t.Helper()
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		file := &store.File{ID: kore.NewHexID(), AccountID: acct.ID, BlobKey: "uploads/" + kore.NewHexID(), Name: name,
-			Context: "bulkImport", Extension: filepath.Ext(name)[1:], CreatedOn: time.Now(), ExpiresOn: time.Now().Add(time.Hour)}
-		if file.Size, err = blobs.Write(ctx, file.BlobKey, f); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.CreateFile(ctx, file); err != nil {
-			t.Fatal(err)
-		}
-		return file.ID
-	}
+	upload := func(name, path string) string { return base.upload(t, name, path) }
 	e := fixture.Get(t, "demobot1-full")
 	req := func() *importer.Request {
 		return &importer.Request{Mode: importer.ModeJSON, BotDefinition: upload("botDefinition.json", e.File("botDefinition.json")),
@@ -106,7 +74,7 @@ func TestIncrementalImportLosesCommitRace(t *testing.T) {
 		}
 		row := *rec.last
 		row.Attempt, row.MaxAttempts = 1, 5
-		job := &river.Job[importer.ImportArgs]{JobRow: &row, Args: importer.ImportArgs{AccountID: acct.ID, ImportID: started.ID}}
+		job := &river.Job[importer.ImportArgs]{JobRow: &row, Args: importer.ImportArgs{AccountID: app.AccountID, ImportID: started.ID}}
 		if err := worker.Work(ctx, job); err != nil {
 			var snooze *rivertype.JobSnoozeError
 			if errors.As(err, &snooze) {
@@ -114,7 +82,7 @@ func TestIncrementalImportLosesCommitRace(t *testing.T) {
 			}
 			t.Fatalf("import %s: job failed: %v", started.ID, err)
 		}
-		imp, err := db.Import(ctx, acct.ID, started.ID)
+		imp, err := db.Import(ctx, app.AccountID, started.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +124,7 @@ func TestIncrementalImportLosesCommitRace(t *testing.T) {
 	if !errors.Is(busyErr, importer.ErrBusy) {
 		t.Errorf("a write while the import held the bot: %v, want %v", busyErr, importer.ErrBusy)
 	}
-	vs, err := db.Versions(ctx, acct.ID, first.BotID)
+	vs, err := db.Versions(ctx, app.AccountID, first.BotID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +138,7 @@ func TestIncrementalImportLosesCommitRace(t *testing.T) {
 	}
 	// The import merged onto the functions write: the script is there.
 	var scripts []string
-	err = db.Records(ctx, acct.ID, vs[2].ID, "*", "*", func(r *store.Record) error {
+	err = db.Records(ctx, app.AccountID, vs[2].ID, "*", "*", func(r *store.Record) error {
 		if r.Kind == botdef.KindBotFunction {
 			scripts = append(scripts, r.File)
 		}

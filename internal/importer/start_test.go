@@ -10,26 +10,21 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
-	"github.com/botport/botport/internal/blob"
 	"github.com/botport/botport/internal/botdef"
 	"github.com/botport/botport/internal/fixture"
 	"github.com/botport/botport/internal/importer"
 	"github.com/botport/botport/internal/kore"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/sqlite"
-	"github.com/botport/botport/internal/store/sqlstore"
 )
 
 // startEnv is an importer over a real SQLite store and blob directory,
 // whose jobs are recorded and run by the test.
 type startEnv struct {
-	db     *sqlstore.DB
-	blobs  *blob.Store
+	*testBase
 	svc    *importer.Service
 	jobs   *recorder
 	app    *store.App
@@ -38,51 +33,15 @@ type startEnv struct {
 
 func newStartEnv(t *testing.T) *startEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blob.Open(ctx, filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	acct, err := db.EnsureAccount(ctx, "start")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := importer.New(importer.Config{Store: db, Blobs: blobs})
-	jobs, err := river.NewClient(riversqlite.New(db.W), &river.Config{})
+	b := newTestBase(t, "start")
+	svc := importer.New(importer.Config{Store: b.db, Blobs: b.blobs})
+	jobs, err := river.NewClient(riversqlite.New(b.db.W), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{Client: jobs}
 	svc.SetJobs(rec)
-	return &startEnv{db: db, blobs: blobs, svc: svc, jobs: rec, worker: svc.Worker(),
-		app: &store.App{ID: kore.NewAppID(), AccountID: acct.ID, UserID: kore.NewUserID()}}
-}
-
-// upload stores the file at path as an upload named name.
-func (e *startEnv) upload(t *testing.T, name, path string) string {
-	t.Helper()
-	ctx := context.Background()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	file := &store.File{ID: kore.NewHexID(), AccountID: e.app.AccountID, BlobKey: "uploads/" + kore.NewHexID(), Name: name,
-		Context: "bulkImport", Extension: strings.TrimPrefix(filepath.Ext(name), "."), CreatedOn: time.Now(), ExpiresOn: time.Now().Add(time.Hour)}
-	if file.Size, err = e.blobs.Write(ctx, file.BlobKey, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.db.CreateFile(ctx, file); err != nil {
-		t.Fatal(err)
-	}
-	return file.ID
+	return &startEnv{testBase: b, svc: svc, jobs: rec, worker: svc.Worker(), app: b.app()}
 }
 
 // run runs the job Start enqueued last and returns the import as it ended.
