@@ -20,22 +20,7 @@ import (
 // in a rowid table, and the migration goes down and up again.
 func TestBodiesMigration(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), FileName)
-	raw, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
+	path, raw := databaseAt(t, 3)
 	body := bytes.Repeat([]byte("utterance "), 50_000)
 	if _, err := raw.ExecContext(ctx, `INSERT INTO bodies (account_id, hash, body) VALUES ('a1', x'01', ?)`, body); err != nil {
 		t.Fatal(err)
@@ -65,10 +50,7 @@ func TestBodiesMigration(t *testing.T) {
 		t.Fatal("a second body with the same key was accepted")
 	}
 
-	p, err = goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, db.W)
 	if _, err := p.DownTo(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -98,22 +80,7 @@ func withoutRowID(t *testing.T, db *sql.DB) bool {
 // (giving the prefixes back) and up again.
 func TestStagedByMigration(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), FileName)
-	raw, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 4); err != nil {
-		t.Fatal(err)
-	}
+	path, raw := databaseAt(t, 4)
 	legacy := map[string]any{ // version id -> import_id as schema 4 kept it
 		"v-import": "bir-2f0c1a52-5b7e-4c55-9a53-3d1b1c3c0a11", "v-fn": "fn-v-fn", "v-restore": "restore-v-restore",
 		"v-none": nil, "v-bench": "bench-v-bench",
@@ -155,10 +122,7 @@ func TestStagedByMigration(t *testing.T) {
 		t.Errorf("version v-fn after DiscardStaged: %v", err)
 	}
 
-	p, err = goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, db.W)
 	if _, err := p.DownTo(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
@@ -187,22 +151,7 @@ func TestStagedByMigration(t *testing.T) {
 // up again.
 func TestOrphanBodiesMigration(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), FileName)
-	raw, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, raw, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 5); err != nil {
-		t.Fatal(err)
-	}
+	path, raw := databaseAt(t, 5)
 	for _, q := range []string{
 		`INSERT INTO bodies (account_id, hash, body) VALUES ('a1', x'01', 'kept'), ('a1', x'02', 'secret of a failed import')`,
 		`INSERT INTO records (vid, file, member, seq, account_id, kind, ident, ref_id, name, n, hash)
@@ -227,14 +176,42 @@ func TestOrphanBodiesMigration(t *testing.T) {
 	if err := db.W.QueryRowContext(ctx, `SELECT count(*) FROM bodies WHERE hash = x'01'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("the body a record refers to: %d rows, %v", n, err)
 	}
-	p, err = goose.NewProvider(goose.DialectSQLite3, db.W, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := migrator(t, db.W)
 	if _, err := p.DownTo(ctx, 5); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// migrator returns goose's provider of the SQLite migrations over db.
+func migrator(t *testing.T, db *sql.DB) *goose.Provider {
+	t.Helper()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// databaseAt creates a database file in the test's directory migrated up
+// to schema version, and returns its path and a raw handle on it (no
+// pragmas but the DSN's, no later migration).
+func databaseAt(t *testing.T, version int64) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), FileName)
+	raw, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := migrator(t, raw).UpTo(t.Context(), version); err != nil {
+		t.Fatal(err)
+	}
+	return path, raw
 }
