@@ -12,7 +12,6 @@ import (
 	"github.com/botport/botport/client"
 	"github.com/botport/botport/internal/fixture"
 	"github.com/botport/botport/internal/store"
-	"github.com/botport/botport/internal/store/postgres/pgtest"
 )
 
 // TestWritesRaceImports races synchronous writes (bot functions, restores)
@@ -22,103 +21,94 @@ import (
 // not go through the queue's failure backoff); and every success is exactly
 // one version.
 func TestWritesRaceImports(t *testing.T) {
-	for _, backend := range []struct {
-		name  string
-		extra func(t *testing.T) []string
-	}{
-		{"SQLite", func(*testing.T) []string { return nil }},
-		{"PostgreSQL", func(t *testing.T) []string { return []string{"--database", pgtest.URL(t)} }},
-	} {
-		t.Run(backend.name, func(t *testing.T) {
-			ts := startServer(t, append(backend.extra(t), "--log-level", "info")...)
-			c := ts.client()
-			ctx := context.Background()
-			first, err := c.ImportNew(ctx, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			botID := wait(t, c, first.ID).StreamID
-			script := uploadPath(t, c, writeTemp(t, "Functions.js", []byte("function hello() { return 'hi'; }\n")))
-			req := uploadExport(t, c, fixture.Get(t, "demobot1-all"))
-			req.Icon = ""
-			req.ImportOptions = &client.ImportOptions{Tasks: []string{"botTask"}, NLPData: []string{"utterances"}}
+	forBackends(t, func(t *testing.T, _ backend, ts *testServer) {
+		c := ts.client()
+		ctx := context.Background()
+		first, err := c.ImportNew(ctx, uploadExport(t, c, fixture.Get(t, "demobot1-full")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		botID := wait(t, c, first.ID).StreamID
+		script := uploadPath(t, c, writeTemp(t, "Functions.js", []byte("function hello() { return 'hi'; }\n")))
+		req := uploadExport(t, c, fixture.Get(t, "demobot1-all"))
+		req.Icon = ""
+		req.ImportOptions = &client.ImportOptions{Tasks: []string{"botTask"}, NLPData: []string{"utterances"}}
 
-			const imports = 5
-			start := time.Now()
-			var birs []string
-			for range imports {
-				st, err := c.ImportInto(ctx, botID, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				birs = append(birs, st.ID)
-			}
-			done := make(chan struct{})
-			var mu sync.Mutex
-			var writes int
-			var failures []string
-			var wg sync.WaitGroup
-			wg.Add(1)
-			// The writer does not wait out a rate limit (PostgreSQL limits
-			// writes to 60 a minute per bot and API): a 429 wrote nothing,
-			// and it tries again shortly.
-			wc := ts.client()
-			wc.Retries = -1
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-done:
-						return
-					default:
-					}
-					var err error
-					if i%4 == 3 {
-						_, err = wc.RestoreVersion(ctx, botID, 1)
-					} else {
-						_, err = wc.ImportFunctions(ctx, botID, []client.Function{{FileName: fmt.Sprintf("F%d.js", i), FileID: script}})
-					}
-					if client.IsStatus(err, http.StatusTooManyRequests) {
-						time.Sleep(50 * time.Millisecond)
-						continue
-					}
-					mu.Lock()
-					if err != nil {
-						failures = append(failures, err.Error())
-					} else {
-						writes++
-					}
-					mu.Unlock()
-				}
-			}()
-			for _, bir := range birs {
-				if st := wait(t, c, bir); st.Status != "success" {
-					t.Errorf("import %s ended %s: %s", bir, st.Status, st.Message)
-				}
-			}
-			elapsed := time.Since(start)
-			close(done)
-			wg.Wait()
-			figure(t, "%d incremental imports finished in %v beside %d synchronous writes; %d merged again after losing the commit race",
-				imports, elapsed.Round(time.Millisecond), writes, strings.Count(ts.logs.String(), "import merges again"))
-			if len(failures) > 0 {
-				t.Errorf("%d synchronous writes failed, first: %s", len(failures), failures[0])
-			}
-			if writes == 0 {
-				t.Errorf("no synchronous write ran beside the imports: the test raced nothing")
-			}
-			if n := strings.Count(ts.logs.String(), "import fault"); n > 0 {
-				t.Errorf("%d import faults logged: a lost commit race went through the queue's retry", n)
-			}
-			vs, err := c.Versions(ctx, botID)
+		const imports = 5
+		start := time.Now()
+		var birs []string
+		for range imports {
+			st, err := c.ImportInto(ctx, botID, req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := 1 + imports + writes; len(vs) != want {
-				t.Errorf("%d versions, want %d (first import, %d imports, %d writes)", len(vs), want, imports, writes)
+			birs = append(birs, st.ID)
+		}
+		done := make(chan struct{})
+		var mu sync.Mutex
+		var writes int
+		var failures []string
+		var wg sync.WaitGroup
+		wg.Add(1)
+		// The writer does not wait out a rate limit (PostgreSQL limits
+		// writes to 60 a minute per bot and API): a 429 wrote nothing,
+		// and it tries again shortly.
+		wc := ts.client()
+		wc.Retries = -1
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				var err error
+				if i%4 == 3 {
+					_, err = wc.RestoreVersion(ctx, botID, 1)
+				} else {
+					_, err = wc.ImportFunctions(ctx, botID, []client.Function{{FileName: fmt.Sprintf("F%d.js", i), FileID: script}})
+				}
+				if client.IsStatus(err, http.StatusTooManyRequests) {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					writes++
+				}
+				mu.Unlock()
 			}
-		})
-	}
+		}()
+		for _, bir := range birs {
+			if st := wait(t, c, bir); st.Status != "success" {
+				t.Errorf("import %s ended %s: %s", bir, st.Status, st.Message)
+			}
+		}
+		elapsed := time.Since(start)
+		close(done)
+		wg.Wait()
+		figure(t, "%d incremental imports finished in %v beside %d synchronous writes; %d merged again after losing the commit race",
+			imports, elapsed.Round(time.Millisecond), writes, strings.Count(ts.logs.String(), "import merges again"))
+		if len(failures) > 0 {
+			t.Errorf("%d synchronous writes failed, first: %s", len(failures), failures[0])
+		}
+		if writes == 0 {
+			t.Errorf("no synchronous write ran beside the imports: the test raced nothing")
+		}
+		if n := strings.Count(ts.logs.String(), "import fault"); n > 0 {
+			t.Errorf("%d import faults logged: a lost commit race went through the queue's retry", n)
+		}
+		vs, err := c.Versions(ctx, botID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 1 + imports + writes; len(vs) != want {
+			t.Errorf("%d versions, want %d (first import, %d imports, %d writes)", len(vs), want, imports, writes)
+		}
+	}, "--log-level", "info")
 }
 
 // TestHeldBotAnswersBusy: while an import holds a bot (it lost the commit
